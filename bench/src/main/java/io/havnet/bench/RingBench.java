@@ -1,0 +1,405 @@
+package io.havnet.bench;
+
+import io.havnet.dataplane.os.Affinity;
+import io.havnet.dataplane.ring.MpmcRing;
+import io.havnet.dataplane.ring.Ring;
+import io.havnet.dataplane.ring.SpscRing;
+import org.jctools.queues.MessagePassingQueue;
+import org.jctools.queues.MpmcArrayQueue;
+import org.jctools.queues.SpscArrayQueue;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Queue;
+
+/**
+ * {@code havnet bench ring}: a producer and a consumer on two cores move handles through a ring;
+ * ns per handle = wall time / handles. havnet's rings run next to JCTools' queues in the same
+ * run, same harness, same cores. Each variant: one warm-up round, then the median of
+ * {@code rounds} measured rounds.
+ */
+public final class RingBench {
+    private static final int CAPACITY = 4096;
+    private static final int CHUNK = 1 << 14;
+
+    private final long handles;
+    private final int rounds;
+    private final int producerCpu;
+    private final int consumerCpu;
+    private String pinNotice;
+
+    public RingBench(long handles, int rounds, int producerCpu, int consumerCpu) {
+        if (handles < CHUNK || rounds < 1) {
+            throw new IllegalArgumentException("ring bench needs at least " + CHUNK + " handles and 1 round");
+        }
+        this.handles = handles / CHUNK * CHUNK;
+        this.rounds = rounds;
+        this.producerCpu = producerCpu;
+        this.consumerCpu = consumerCpu;
+    }
+
+    /** One measured variant: median and best round. */
+    public record Result(String name, int burst, double nsPerHandle, double minNsPerHandle, double mops, long handles,
+                         int rounds) {
+        public Map<String, Object> toMap() {
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("name", name);
+            m.put("burst", burst);
+            m.put("ns_per_handle", Measure.r3(nsPerHandle));
+            m.put("min_ns_per_handle", Measure.r3(minNsPerHandle));
+            m.put("mops", Measure.r3(mops));
+            m.put("handles", handles);
+            m.put("rounds", rounds);
+            return m;
+        }
+    }
+
+    /** Producer and consumer sides of one variant. */
+    private interface Side {
+        /** Moves {@code count} handles starting at value {@code first}; returns a checksum. */
+        long run(long first, int count);
+    }
+
+    private record Variant(String name, int burst, java.util.function.Supplier<Side[]> make) {}
+
+    public List<Result> runAll() {
+        List<Variant> vs = new ArrayList<>();
+        vs.add(new Variant("havnet-spsc", 32, () -> havnet(new SpscRing("bench", CAPACITY), 32)));
+        vs.add(new Variant("havnet-spsc", 1, () -> havnet(new SpscRing("bench", CAPACITY), 1)));
+        vs.add(new Variant("havnet-mpmc", 32, () -> havnet(new MpmcRing("bench", CAPACITY), 32)));
+        vs.add(new Variant("havnet-mpmc", 1, () -> havnet(new MpmcRing("bench", CAPACITY), 1)));
+        vs.add(new Variant("jctools-spsc", 1, () -> jctools(new SpscArrayQueue<>(CAPACITY))));
+        vs.add(new Variant("jctools-spsc", 32, () -> jctoolsBatch(new SpscArrayQueue<>(CAPACITY), 32)));
+        vs.add(new Variant("jctools-mpmc", 1, () -> jctools(new MpmcArrayQueue<>(CAPACITY))));
+        for (Variant v : vs) { // warm-up: compile both sides of every variant
+            runRound(v.make().get(), Math.min(handles, 4L << 20));
+            runRound(v.make().get(), Math.min(handles, 4L << 20));
+        }
+        // rounds interleave the variants, so that every implementation sees the same machine noise
+        double[][] ns = new double[vs.size()][rounds];
+        for (int r = 0; r < rounds; r++) {
+            for (int i = 0; i < vs.size(); i++) {
+                ns[i][r] = runRound(vs.get(i).make().get(), handles) / (double) handles;
+            }
+        }
+        List<Result> out = new ArrayList<>();
+        for (int i = 0; i < vs.size(); i++) {
+            double med = Measure.median(ns[i]);
+            double min = java.util.Arrays.stream(ns[i]).min().orElse(med);
+            out.add(new Result(vs.get(i).name(), vs.get(i).burst(), med, min, 1000.0 / med, handles, rounds));
+        }
+        return out;
+    }
+
+    /**
+     * The machine's floor for any cross-core queue: the round trip of one cache line between the
+     * producer's and the consumer's cores (a ping-pong on one shared field), median of 5 runs.
+     */
+    public double cacheLineRoundTripNanos() {
+        final int trips = 200_000;
+        double[] ns = new double[5];
+        for (int r = 0; r < ns.length; r++) {
+            final java.util.concurrent.atomic.AtomicLong ball = new java.util.concurrent.atomic.AtomicLong();
+            Thread pong = Thread.ofPlatform().unstarted(() -> {
+                pin(consumerCpu);
+                for (long i = 1; i < 2L * trips; i += 2) {
+                    while (ball.getAcquire() != i) {
+                        Thread.onSpinWait();
+                    }
+                    ball.setRelease(i + 1);
+                }
+            });
+            final long[] elapsed = new long[1];
+            Thread ping = Thread.ofPlatform().unstarted(() -> {
+                pin(producerCpu);
+                long t0 = System.nanoTime();
+                for (long i = 0; i < 2L * trips; i += 2) {
+                    while (ball.getAcquire() != i) {
+                        Thread.onSpinWait();
+                    }
+                    ball.setRelease(i + 1);
+                }
+                elapsed[0] = System.nanoTime() - t0;
+            });
+            pong.start();
+            ping.start();
+            join(ping);
+            join(pong);
+            ns[r] = elapsed[0] / (double) trips;
+        }
+        return Measure.median(ns);
+    }
+
+    /** Why the threads run unpinned, or null. */
+    public String pinNotice() {
+        return pinNotice;
+    }
+
+    /** Runs one round; returns elapsed nanoseconds. */
+    private long runRound(Side[] sides, long n) {
+        final long[] sums = new long[2];
+        final long[] end = new long[1];
+        final boolean[] go = new boolean[1];
+        Object lock = new Object();
+        Thread producer = Thread.ofPlatform().name("bench-producer").unstarted(() -> {
+            pin(producerCpu);
+            awaitGo(go, lock);
+            long s = 0;
+            for (long v = 0; v < n; v += CHUNK) {
+                s += sides[0].run(v, CHUNK);
+            }
+            sums[0] = s;
+        });
+        Thread consumer = Thread.ofPlatform().name("bench-consumer").unstarted(() -> {
+            pin(consumerCpu);
+            awaitGo(go, lock);
+            long s = 0;
+            for (long v = 0; v < n; v += CHUNK) {
+                s += sides[1].run(v, CHUNK);
+            }
+            sums[1] = s;
+            end[0] = System.nanoTime();
+        });
+        producer.start();
+        consumer.start();
+        sleepQuietly(20); // let both threads pin and park
+        long t0;
+        synchronized (lock) {
+            t0 = System.nanoTime();
+            go[0] = true;
+            lock.notifyAll();
+        }
+        join(producer);
+        join(consumer);
+        if (sums[0] != sums[1]) {
+            throw new IllegalStateException("ring bench: consumer saw checksum " + sums[1] + ", producer sent " + sums[0]);
+        }
+        return end[0] - t0;
+    }
+
+    private void pin(int cpu) {
+        if (cpu >= 0) {
+            String refused = Affinity.pinCurrentThread(cpu);
+            if (refused != null) {
+                pinNotice = refused;
+            }
+        }
+    }
+
+    private static void awaitGo(boolean[] go, Object lock) {
+        synchronized (lock) {
+            while (!go[0]) {
+                try {
+                    lock.wait();
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    return;
+                }
+            }
+        }
+    }
+
+    private static void join(Thread t) {
+        try {
+            t.join();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    private static void sleepQuietly(long ms) {
+        try {
+            Thread.sleep(ms);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    /**
+     * What every producer and consumer here does when the queue is full or empty, for all
+     * implementations alike: {@value #IDLE_PAUSES} PAUSE instructions, so a waiting side lets the
+     * other run ahead instead of pulling its cache lines back and forth one burst at a time.
+     */
+    static int backoff(int ignored) {
+        for (int i = 0; i < IDLE_PAUSES; i++) {
+            Thread.onSpinWait();
+        }
+        return 1;
+    }
+
+    static final int IDLE_PAUSES = 256;
+
+    // ----------------------------------------------------------------- havnet rings
+
+    private static Side[] havnet(Ring ring, int burst) {
+        return new Side[] {new HavnetProducer(ring, burst), new HavnetConsumer(ring, burst)};
+    }
+
+    private static final class HavnetProducer implements Side {
+        private final Ring ring;
+        private final int burst;
+        private final int[] buf;
+
+        HavnetProducer(Ring ring, int burst) {
+            this.ring = ring;
+            this.burst = burst;
+            this.buf = new int[burst];
+        }
+
+        @Override
+        public long run(long first, int count) {
+            final Ring r = ring;
+            final int[] b = buf;
+            long sum = 0;
+            int v = (int) first;
+            int left = count;
+            while (left > 0) {
+                int k = Math.min(burst, left);
+                for (int i = 0; i < k; i++) {
+                    b[i] = v + i;
+                    sum += v + i;
+                }
+                int off = 0;
+                int spin = 1;
+                while (off < k) {
+                    int sent = r.enqueueBurst(b, off, k - off);
+                    if (sent == 0) {
+                        spin = backoff(spin);
+                    }
+                    off += sent;
+                }
+                v += k;
+                left -= k;
+            }
+            return sum;
+        }
+    }
+
+    private static final class HavnetConsumer implements Side {
+        private final Ring ring;
+        private final int burst;
+        private final int[] buf;
+
+        HavnetConsumer(Ring ring, int burst) {
+            this.ring = ring;
+            this.burst = burst;
+            this.buf = new int[burst];
+        }
+
+        @Override
+        public long run(long first, int count) {
+            final Ring r = ring;
+            final int[] b = buf;
+            long sum = 0;
+            int left = count;
+            int spin = 1;
+            while (left > 0) {
+                int k = r.dequeueBurst(b, 0, Math.min(burst, left));
+                if (k == 0) {
+                    spin = backoff(spin);
+                    continue;
+                }
+                spin = 1;
+                for (int i = 0; i < k; i++) {
+                    sum += b[i];
+                }
+                left -= k;
+            }
+            return sum;
+        }
+    }
+
+    // ----------------------------------------------------------------- JCTools peers
+
+    /** Boxed values made once, so the peer pays no allocation per element either. */
+    private static final Integer[] BOXES = new Integer[CHUNK];
+
+    static {
+        for (int i = 0; i < BOXES.length; i++) {
+            BOXES[i] = i; // values above the Integer cache are distinct objects, created once here
+        }
+    }
+
+    private static Side[] jctools(Queue<Integer> q) {
+        Side p = (first, count) -> {
+            long sum = 0;
+            for (int i = 0; i < count; i++) {
+                Integer box = BOXES[i];
+                int spin = 1;
+                while (!q.offer(box)) {
+                    spin = backoff(spin);
+                }
+                sum += i;
+            }
+            return sum;
+        };
+        Side c = (first, count) -> {
+            long sum = 0;
+            int left = count;
+            int spin = 1;
+            while (left > 0) {
+                Integer v = q.poll();
+                if (v == null) {
+                    spin = backoff(spin);
+                    continue;
+                }
+                spin = 1;
+                sum += v;
+                left--;
+            }
+            return sum;
+        };
+        return new Side[] {p, c};
+    }
+
+    private static Side[] jctoolsBatch(MessagePassingQueue<Integer> q, int burst) {
+        final class Producer implements Side, MessagePassingQueue.Supplier<Integer> {
+            int next;
+            long sum;
+
+            @Override
+            public Integer get() {
+                int i = next++;
+                sum += i;
+                return BOXES[i];
+            }
+
+            @Override
+            public long run(long first, int count) {
+                next = 0;
+                sum = 0;
+                int spin = 1;
+                while (next < count) {
+                    int k = q.fill(this, Math.min(burst, count - next));
+                    spin = k == 0 ? backoff(spin) : 1;
+                }
+                return sum;
+            }
+        }
+        final class Consumer implements Side, MessagePassingQueue.Consumer<Integer> {
+            long sum;
+            int got;
+
+            @Override
+            public void accept(Integer v) {
+                sum += v;
+                got++;
+            }
+
+            @Override
+            public long run(long first, int count) {
+                sum = 0;
+                got = 0;
+                int spin = 1;
+                while (got < count) {
+                    int k = q.drain(this, Math.min(burst, count - got));
+                    spin = k == 0 ? backoff(spin) : 1;
+                }
+                return sum;
+            }
+        }
+        return new Side[] {new Producer(), new Consumer()};
+    }
+}

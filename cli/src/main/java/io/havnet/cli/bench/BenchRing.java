@@ -1,0 +1,73 @@
+package io.havnet.cli.bench;
+
+import io.havnet.bench.Json;
+import io.havnet.bench.RingBench;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+import picocli.CommandLine.Model.CommandSpec;
+
+import java.io.PrintWriter;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+/** {@code havnet bench ring}: cross-core ring throughput, havnet next to JCTools. */
+@Command(name = "ring", mixinStandardHelpOptions = true,
+        description = "Producer and consumer on two cores: ns per handle for havnet rings and JCTools queues.")
+public final class BenchRing implements Runnable {
+    @Option(names = "--json", description = "print one JSON object")
+    boolean json;
+
+    @Option(names = "--handles", description = "handles per measured round (default ${DEFAULT-VALUE})")
+    long handles = 50_000_000L;
+
+    @Option(names = "--rounds", description = "measured rounds per variant; the median is reported (default ${DEFAULT-VALUE})")
+    int rounds = 5;
+
+    @Option(names = "--cpus", split = ",", description = "producer,consumer CPUs, -1 = unpinned (default ${DEFAULT-VALUE})")
+    int[] cpus = {0, 1};
+
+    @Spec
+    CommandSpec spec;
+
+    @Override
+    public void run() {
+        if (cpus.length != 2) {
+            throw new IllegalArgumentException("--cpus takes two CPUs: producer,consumer");
+        }
+        if (rounds < 1 || rounds > 100) {
+            throw new IllegalArgumentException("--rounds must be in [1, 100]");
+        }
+        int ncpu = Runtime.getRuntime().availableProcessors();
+        if (cpus[0] >= ncpu || cpus[1] >= ncpu || cpus[0] < -1 || cpus[1] < -1) {
+            throw new IllegalArgumentException("--cpus " + cpus[0] + "," + cpus[1] + ": this machine has CPUs 0.." + (ncpu - 1));
+        }
+        RingBench bench = new RingBench(handles, rounds, cpus[0], cpus[1]);
+        List<RingBench.Result> results = bench.runAll();
+        double rtt = bench.cacheLineRoundTripNanos();
+        PrintWriter out = spec.commandLine().getOut();
+        if (json) {
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("benchmark", "ring");
+            m.put("producer_cpu", cpus[0]);
+            m.put("consumer_cpu", cpus[1]);
+            m.put("pinned", bench.pinNotice() == null);
+            m.put("cacheline_round_trip_ns", io.havnet.bench.Measure.r3(rtt));
+            m.put("results", results.stream().map(RingBench.Result::toMap).toList());
+            out.println(Json.write(m));
+            return;
+        }
+        out.printf(Locale.ROOT, "ring: producer on CPU %d, consumer on CPU %d%s; median of %d rounds of %,d handles%n",
+                cpus[0], cpus[1], bench.pinNotice() == null ? "" : " (unpinned: " + bench.pinNotice() + ")", rounds,
+                results.getFirst().handles());
+        Table t = new Table("implementation", "burst", "ns/handle (median)", "ns/handle (best)", "M handles/s");
+        for (RingBench.Result r : results) {
+            t.row(r.name(), r.burst(), String.format(Locale.ROOT, "%.2f", r.nsPerHandle()),
+                    String.format(Locale.ROOT, "%.2f", r.minNsPerHandle()), String.format(Locale.ROOT, "%.1f", r.mops()));
+        }
+        t.print(out);
+        out.printf(Locale.ROOT, "cache-line round trip between the two CPUs (ping-pong): %.0f ns%n", rtt);
+    }
+}

@@ -1,0 +1,90 @@
+package io.havnet.cli;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import org.junit.jupiter.api.Test;
+
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.util.HashSet;
+import java.util.Set;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+/** What a user sees: exit codes, one-line errors, JSON that parses. */
+class CliTest {
+    record Run(int code, String out, String err) {}
+
+    static Run run(String... args) {
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        int code = Main.run(args, new PrintWriter(out, true), new PrintWriter(err, true));
+        return new Run(code, out.toString(), err.toString());
+    }
+
+    @Test
+    void versionNamesHavnetAndJava() {
+        Run r = run("--version");
+        assertEquals(0, r.code());
+        assertTrue(r.out().startsWith("havnet 0."), r.out());
+    }
+
+    @Test
+    void unknownCommandIsAUsageErrorWithExit2() {
+        Run r = run("frobnicate");
+        assertEquals(2, r.code());
+        assertTrue(r.err().startsWith("havnet: Unmatched argument at index 0: 'frobnicate'"), r.err());
+        assertFalse(r.err().contains("at io.havnet"), "no stack trace for a user error");
+    }
+
+    @Test
+    void badBenchValuesAreOneLineErrors() {
+        Run r = run("bench", "fwd", "--packets", "10");
+        assertEquals(2, r.code());
+        assertEquals("havnet: --packets must be at least 10000000 (allocation is measured over >= 10 M)",
+                r.err().strip());
+        r = run("bench", "ring", "--cpus", "0,99");
+        assertEquals(2, r.code());
+        assertTrue(r.err().startsWith("havnet: --cpus 0,99: this machine has CPUs 0.."), r.err());
+        r = run("bench", "ring", "--rounds", "many");
+        assertEquals(2, r.code());
+        assertTrue(r.err().contains("'many' is not an int"), r.err());
+        r = run("bench");
+        assertEquals(2, r.code());
+        assertTrue(r.err().startsWith("havnet: bench needs a benchmark: ring, mempool or fwd"), r.err());
+    }
+
+    @Test
+    void benchRingJsonHasHavnetAndJctoolsSideBySide() throws Exception {
+        Run r = run("bench", "ring", "--json", "--handles", "200000", "--rounds", "1");
+        assertEquals(0, r.code(), r.err());
+        JsonNode j = new ObjectMapper().readTree(r.out());
+        Set<String> names = new HashSet<>();
+        for (JsonNode res : j.get("results")) {
+            names.add(res.get("name").asText() + "/" + res.get("burst").asInt());
+            assertTrue(res.get("ns_per_handle").asDouble() > 0);
+        }
+        assertTrue(names.containsAll(Set.of("havnet-spsc/32", "jctools-spsc/1", "havnet-mpmc/32", "jctools-mpmc/1")),
+                names.toString());
+    }
+
+    @Test
+    void benchFwdJsonReportsMppsAndAllocation() throws Exception {
+        Run r = run("bench", "fwd", "--json", "--packets", "10000000");
+        assertEquals(0, r.code(), r.err());
+        JsonNode j = new ObjectMapper().readTree(r.out());
+        assertTrue(j.get("mpps").asDouble() > 0);
+        assertEquals(0.0, j.get("alloc_bytes_per_pkt").asDouble(), "forwarding allocates nothing per packet");
+        assertTrue(j.get("packets").asLong() >= 10_000_000);
+        assertEquals("bare-ring-loop", j.get("results").get(2).get("name").asText());
+    }
+
+    @Test
+    void benchMempoolJsonListsCachedAndUncachedPools() throws Exception {
+        Run r = run("bench", "mempool", "--json", "--objects", "1000000", "--rounds", "1");
+        assertEquals(0, r.code(), r.err());
+        JsonNode j = new ObjectMapper().readTree(r.out());
+        assertEquals("havnet-mempool-cache", j.get("results").get(0).get("name").asText());
+        assertEquals("havnet-mempool-nocache", j.get("results").get(2).get("name").asText());
+    }
+}

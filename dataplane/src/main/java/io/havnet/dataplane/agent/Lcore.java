@@ -1,0 +1,215 @@
+package io.havnet.dataplane.agent;
+
+import io.havnet.dataplane.os.Affinity;
+import io.havnet.dataplane.os.Notices;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CountDownLatch;
+
+/**
+ * A polling thread that runs agents round-robin, DPDK's lcore: it owns an {@link LcoreId}, is
+ * pinned to a CPU when the OS allows (a one-line notice otherwise) and idles with an
+ * {@link IdleStrategy} when a whole round found no work.
+ *
+ * <p>An agent that throws stops its lcore; the failure is kept in {@link #failure()} and
+ * re-thrown, wrapped, by {@link #close()} so that it is never lost.
+ */
+public final class Lcore implements AutoCloseable {
+    private final int id;
+    private final int cpu;
+    private final Agent[] agents;
+    private final AgentStats[] stats;
+    private final IdleStrategy idle;
+    private final boolean accounting;
+    private final Thread thread;
+    private final CountDownLatch started = new CountDownLatch(1);
+    private volatile boolean running = true;
+    private volatile Throwable failure;
+    private volatile String pinNotice;
+
+    private Lcore(Builder b) {
+        this.id = b.id;
+        this.cpu = b.cpu;
+        this.agents = b.agents.toArray(new Agent[0]);
+        this.stats = new AgentStats[agents.length];
+        for (int i = 0; i < agents.length; i++) {
+            stats[i] = new AgentStats(agents[i].roleName());
+        }
+        this.idle = b.idle;
+        this.accounting = b.accounting;
+        this.thread = Thread.ofPlatform().name(b.name != null ? b.name : "lcore-" + (id < 0 ? "any" : id))
+                .daemon(true).unstarted(this::run);
+    }
+
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /** Starts the thread and waits until it has taken its lcore id and pinned itself. */
+    public Lcore start() {
+        thread.start();
+        try {
+            started.await();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        return this;
+    }
+
+    private void run() {
+        try {
+            if (id >= 0) {
+                LcoreId.acquire(id);
+            } else {
+                LcoreId.acquire();
+            }
+            if (cpu >= 0) {
+                String refused = Affinity.pinCurrentThread(cpu);
+                if (refused != null) {
+                    pinNotice = refused;
+                    Notices.once("affinity", "running lcores unpinned: " + refused);
+                }
+            }
+        } catch (RuntimeException e) {
+            failure = e;
+            running = false;
+        } finally {
+            started.countDown();
+        }
+        Agent current = null;
+        try {
+            for (Agent a : agents) {
+                current = a;
+                a.onStart();
+            }
+            current = null;
+            final Agent[] as = agents;
+            final AgentStats[] st = stats;
+            while (running) {
+                int work = 0;
+                for (int i = 0; i < as.length; i++) {
+                    current = as[i];
+                    if (accounting) {
+                        long t0 = System.nanoTime();
+                        int w = as[i].doWork();
+                        st[i].record(System.nanoTime() - t0, w);
+                        work += w;
+                    } else {
+                        work += as[i].doWork();
+                    }
+                }
+                idle.idle(work);
+            }
+            current = null;
+        } catch (Throwable t) {
+            failure = new IllegalStateException("lcore " + thread.getName() + ": agent "
+                    + (current == null ? "?" : current.roleName()) + " failed: " + t, t);
+            running = false;
+        } finally {
+            for (Agent a : agents) {
+                try {
+                    a.onClose();
+                } catch (RuntimeException e) {
+                    if (failure == null) {
+                        failure = e;
+                    }
+                }
+            }
+            LcoreId.release();
+        }
+    }
+
+    public boolean isRunning() {
+        return running && thread.isAlive();
+    }
+
+    /** The error that stopped this lcore, or null. */
+    public Throwable failure() {
+        return failure;
+    }
+
+    /** Why the thread is not pinned, or null if it is pinned or was not asked to be. */
+    public String pinNotice() {
+        return pinNotice;
+    }
+
+    public Thread thread() {
+        return thread;
+    }
+
+    /** Per-agent cost, in the order the agents were added (meaningful with accounting on). */
+    public List<AgentStats> agentStats() {
+        return List.of(stats);
+    }
+
+    /** Stops the loop and joins the thread; rethrows an agent failure, if any. */
+    @Override
+    public void close() {
+        running = false;
+        try {
+            thread.join();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        Throwable f = failure;
+        if (f != null) {
+            throw f instanceof RuntimeException re ? re : new IllegalStateException(f);
+        }
+    }
+
+    /** Lcore settings. */
+    public static final class Builder {
+        private int id = LcoreId.ANY;
+        private int cpu = -1;
+        private String name;
+        private final List<Agent> agents = new ArrayList<>();
+        private IdleStrategy idle = IdleStrategy.backoff();
+        private boolean accounting;
+
+        /** A fixed lcore id; by default the lowest free one. */
+        public Builder id(int id) {
+            this.id = id;
+            return this;
+        }
+
+        /** Pin to this CPU (best effort); by default unpinned. */
+        public Builder cpu(int cpu) {
+            this.cpu = cpu;
+            return this;
+        }
+
+        public Builder name(String name) {
+            this.name = name;
+            return this;
+        }
+
+        public Builder agent(Agent a) {
+            agents.add(a);
+            return this;
+        }
+
+        public Builder agents(List<? extends Agent> as) {
+            agents.addAll(as);
+            return this;
+        }
+
+        public Builder idle(IdleStrategy s) {
+            this.idle = s;
+            return this;
+        }
+
+        /** Time every doWork() call (two nanoTime reads per agent per round). */
+        public Builder accounting(boolean on) {
+            this.accounting = on;
+            return this;
+        }
+
+        public Lcore start() {
+            if (agents.isEmpty()) {
+                throw new IllegalStateException("an lcore needs at least one agent");
+            }
+            return new Lcore(this).start();
+        }
+    }
+}

@@ -1,0 +1,23 @@
+package io.havnet.dataplane.ethdev;
+
+/**
+ * What a port can do ({@code rte_eth_dev_info}): driver, queue limits, offload capabilities,
+ * largest frame, descriptor limits.
+ *
+ * @param driverName      e.g. "net_ring", "net_null", "net_pcap", "net_ixgbe_vf"
+ * @param maxRxQueues     receive queues the port can have
+ * @param maxTxQueues     transmit queues the port can have
+ * @param rxOffloadCapa   {@link Offloads} RX bits supported
+ * @param txOffloadCapa   {@link Offloads} TX bits supported
+ * @param maxRxPktLen     largest frame the port receives, without FCS
+ * @param minDesc         smallest queue size in descriptors
+ * @param maxDesc         largest queue size in descriptors
+ */
+public record DevInfo(String driverName, int maxRxQueues, int maxTxQueues, long rxOffloadCapa,
+                      long txOffloadCapa, int maxRxPktLen, int minDesc, int maxDesc) {
+    public DevInfo {
+        if (maxRxQueues < 0 || maxTxQueues < 0 || minDesc < 1 || maxDesc < minDesc) {
+            throw new IllegalArgumentException("bad device limits for " + driverName);
+        }
+    }
+}

@@ -1,0 +1,21 @@
+package io.havnet.dataplane.ethdev;
+
+/**
+ * A port's link ({@code rte_eth_link}), plus the reason when it is down because something
+ * failed (a truncated capture, a vanished interface).
+ */
+public record LinkStatus(boolean up, int speedMbps, boolean fullDuplex, String downReason) {
+    public static LinkStatus up(int speedMbps) {
+        return new LinkStatus(true, speedMbps, true, null);
+    }
+
+    public static LinkStatus down(String reason) {
+        return new LinkStatus(false, 0, true, reason);
+    }
+
+    @Override
+    public String toString() {
+        return up ? "up " + speedMbps + " Mbps " + (fullDuplex ? "full-duplex" : "half-duplex")
+                : "down" + (downReason == null ? "" : " (" + downReason + ")");
+    }
+}

@@ -1,0 +1,58 @@
+package io.havnet.dataplane.os;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.FunctionDescriptor;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.lang.invoke.MethodHandle;
+
+/**
+ * Pins the calling thread to one CPU with sched_setaffinity(2) (pid 0 = the calling thread).
+ * Pinning is best effort: where the call is missing or refused (containers, non-Linux) the
+ * caller gets the reason and runs unpinned.
+ */
+public final class Affinity {
+    private static final MethodHandle SETAFFINITY = Libc.downcallWithErrno("sched_setaffinity",
+            FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_LONG,
+                    ValueLayout.ADDRESS)).orElse(null);
+    private static final MethodHandle GETCPU = Libc.downcall("sched_getcpu",
+            FunctionDescriptor.of(ValueLayout.JAVA_INT)).orElse(null);
+    private static final int MASK_BYTES = 128; // cpu_set_t: 1024 CPUs
+
+    private Affinity() {}
+
+    /**
+     * Pins the current thread to {@code cpu}.
+     *
+     * @return null on success, otherwise a one-line reason why the thread stays unpinned
+     */
+    public static String pinCurrentThread(int cpu) {
+        if (SETAFFINITY == null) {
+            return "sched_setaffinity is not available on " + System.getProperty("os.name");
+        }
+        if (cpu < 0 || cpu >= MASK_BYTES * 8) {
+            return "cpu " + cpu + " is out of range";
+        }
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment mask = a.allocate(MASK_BYTES, 8);
+            mask.set(ValueLayout.JAVA_BYTE, cpu / 8, (byte) (1 << (cpu % 8)));
+            MemorySegment errno = Libc.newErrnoSlot(a);
+            int rc = (int) SETAFFINITY.invokeExact(errno, 0, (long) MASK_BYTES, mask);
+            return rc == 0 ? null : "sched_setaffinity(cpu " + cpu + "): " + Libc.describe(Libc.errno(errno));
+        } catch (Throwable t) {
+            return "sched_setaffinity failed: " + t;
+        }
+    }
+
+    /** The CPU the calling thread runs on now, or -1 if unknown. */
+    public static int currentCpu() {
+        if (GETCPU == null) {
+            return -1;
+        }
+        try {
+            return (int) GETCPU.invokeExact();
+        } catch (Throwable t) {
+            return -1;
+        }
+    }
+}

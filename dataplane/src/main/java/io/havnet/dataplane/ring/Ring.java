@@ -1,0 +1,260 @@
+package io.havnet.dataplane.ring;
+
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+
+/**
+ * A fixed-capacity FIFO of {@code int} handles; see the package documentation for the memory
+ * ordering argument. Capacity is a power of two and every slot is usable.
+ *
+ * <ul>
+ *   <li>{@code enqueueBulk}/{@code dequeueBulk} move all {@code n} handles or none: they return
+ *       0 or {@code n}.</li>
+ *   <li>{@code enqueueBurst}/{@code dequeueBurst} move as many as possible: they return how many
+ *       (0..{@code n}).</li>
+ * </ul>
+ * The concurrency contract is in the class name; calling a single-producer ring from two
+ * producer threads at once corrupts it.
+ */
+public abstract sealed class Ring extends RingPad2 permits SpscRing, MpscRing, SpmcRing, MpmcRing {
+    /** Largest capacity: keeps 32-bit counter differences exact. */
+    public static final int MAX_CAPACITY = 1 << 30;
+    /** What {@link #dequeue()} returns when the ring is empty. */
+    public static final int EMPTY = -1;
+
+    static final VarHandle PROD_HEAD;
+    static final VarHandle PROD_TAIL;
+    static final VarHandle CONS_HEAD;
+    static final VarHandle CONS_TAIL;
+
+    static {
+        try {
+            MethodHandles.Lookup l = MethodHandles.lookup();
+            PROD_HEAD = l.findVarHandle(RingProducerFields.class, "prodHead", int.class);
+            PROD_TAIL = l.findVarHandle(RingProducerFields.class, "prodTail", int.class);
+            CONS_HEAD = l.findVarHandle(RingConsumerFields.class, "consHead", int.class);
+            CONS_TAIL = l.findVarHandle(RingConsumerFields.class, "consTail", int.class);
+        } catch (ReflectiveOperationException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+    }
+
+    /**
+     * Slots start {@value} ints into the array and end as far before its end: the array header
+     * (read by every bounds check) and neighbouring objects never share a cache line with slots
+     * the other side writes.
+     */
+    static final int PAD = 16;
+
+    final String name;
+    final int[] slots;
+    final int mask;
+    final int capacity;
+
+    Ring(String name, int capacity) {
+        checkCapacity(name, capacity);
+        this.name = name;
+        this.capacity = capacity;
+        this.mask = capacity - 1;
+        this.slots = new int[capacity + 2 * PAD];
+    }
+
+    static void checkCapacity(String name, int capacity) {
+        if (capacity < 1 || capacity > MAX_CAPACITY || Integer.bitCount(capacity) != 1) {
+            throw new IllegalArgumentException("ring " + name + ": size " + capacity
+                    + " is not a power of two in [1, 2^30]");
+        }
+    }
+
+    /** The ring with the given contract. */
+    public static Ring create(String name, int capacity, boolean singleProducer, boolean singleConsumer) {
+        if (singleProducer) {
+            return singleConsumer ? new SpscRing(name, capacity) : new SpmcRing(name, capacity);
+        }
+        return singleConsumer ? new MpscRing(name, capacity) : new MpmcRing(name, capacity);
+    }
+
+    public final String name() {
+        return name;
+    }
+
+    public final int capacity() {
+        return capacity;
+    }
+
+    /** Enqueues all {@code n} handles of {@code src[off..off+n)} or none; returns 0 or n. */
+    public abstract int enqueueBulk(int[] src, int off, int n);
+
+    /** Enqueues as many of {@code src[off..off+n)} as fit; returns how many (0..n). */
+    public abstract int enqueueBurst(int[] src, int off, int n);
+
+    /** Dequeues exactly {@code n} handles into {@code dst[off..)} or none; returns 0 or n. */
+    public abstract int dequeueBulk(int[] dst, int off, int n);
+
+    /** Dequeues up to {@code n} handles into {@code dst[off..)}; returns how many (0..n). */
+    public abstract int dequeueBurst(int[] dst, int off, int n);
+
+    /** Enqueues one handle; false when full. */
+    public abstract boolean enqueue(int handle);
+
+    /** Dequeues one handle, or {@link #EMPTY} when the ring is empty. */
+    public abstract int dequeue();
+
+    /** Handles in the ring now (a snapshot under concurrency). */
+    public final int count() {
+        int consTail = (int) CONS_TAIL.getAcquire(this);
+        int prodTail = (int) PROD_TAIL.getAcquire(this);
+        int c = prodTail - consTail;
+        return c < 0 ? 0 : Math.min(c, capacity);
+    }
+
+    /** Free slots now (a snapshot under concurrency). */
+    public final int free() {
+        return capacity - count();
+    }
+
+    public final boolean isEmpty() {
+        return count() == 0;
+    }
+
+    public final boolean isFull() {
+        return count() == capacity;
+    }
+
+    final void copyIn(int head, int[] src, int off, int n) {
+        int idx = head & mask;
+        int first = Math.min(n, capacity - idx);
+        System.arraycopy(src, off, slots, PAD + idx, first);
+        if (n > first) {
+            System.arraycopy(src, off + first, slots, PAD, n - first);
+        }
+    }
+
+    final void copyOut(int head, int[] dst, int off, int n) {
+        int idx = head & mask;
+        int first = Math.min(n, capacity - idx);
+        System.arraycopy(slots, PAD + idx, dst, off, first);
+        if (n > first) {
+            System.arraycopy(slots, PAD, dst, off + first, n - first);
+        }
+    }
+
+    static void checkArgs(int[] a, int off, int n) {
+        if (n < 0 || off < 0 || off + n > a.length) {
+            throw new IndexOutOfBoundsException("off " + off + " n " + n + " for array of " + a.length);
+        }
+    }
+
+    /** Multi-producer: reserve [head, head+k) by CAS; returns {@code head << 32 | k} (k = 0: nothing). */
+    final long mpReserve(int n, boolean burst) {
+        while (true) {
+            int head = (int) PROD_HEAD.getVolatile(this);
+            int consTail = (int) CONS_TAIL.getAcquire(this);
+            int free = capacity + consTail - head;
+            int k = n;
+            if (free < n) {
+                if (!burst || free <= 0) {
+                    return 0;
+                }
+                k = free;
+            }
+            if (PROD_HEAD.compareAndSet(this, head, head + k)) {
+                return ((long) head << 32) | k;
+            }
+            Thread.onSpinWait();
+        }
+    }
+
+    /** Multi-producer: wait for earlier reservations to publish, then publish ours. */
+    final void mpPublish(int head, int k) {
+        int spins = 0;
+        while ((int) PROD_TAIL.getAcquire(this) != head) {
+            if (++spins < 128) {
+                Thread.onSpinWait();
+            } else {
+                Thread.yield();
+            }
+        }
+        PROD_TAIL.setRelease(this, head + k);
+    }
+
+    /** Multi-consumer: reserve [head, head+k) by CAS; returns {@code head << 32 | k} (k = 0: nothing). */
+    final long mcReserve(int n, boolean burst) {
+        while (true) {
+            int head = (int) CONS_HEAD.getVolatile(this);
+            int prodTail = (int) PROD_TAIL.getAcquire(this);
+            int avail = prodTail - head;
+            int k = n;
+            if (avail < n) {
+                if (!burst || avail <= 0) {
+                    return 0;
+                }
+                k = avail;
+            }
+            if (CONS_HEAD.compareAndSet(this, head, head + k)) {
+                return ((long) head << 32) | k;
+            }
+            Thread.onSpinWait();
+        }
+    }
+
+    /** Multi-consumer: wait for earlier consumers to release, then release ours. */
+    final void mcRelease(int head, int k) {
+        int spins = 0;
+        while ((int) CONS_TAIL.getAcquire(this) != head) {
+            if (++spins < 128) {
+                Thread.onSpinWait();
+            } else {
+                Thread.yield();
+            }
+        }
+        CONS_TAIL.setRelease(this, head + k);
+    }
+
+    /** Single producer: reserve using the cached consumer tail; returns k. */
+    final int spReserve(int n, boolean burst) {
+        int head = prodHead;
+        int free = capacity + consTailCache - head;
+        if (free < n) {
+            consTailCache = (int) CONS_TAIL.getAcquire(this);
+            free = capacity + consTailCache - head;
+            if (free < n) {
+                return burst ? free : 0;
+            }
+        }
+        return n;
+    }
+
+    /** Single producer: publish [prodHead, prodHead+k). */
+    final void spPublish(int k) {
+        int next = prodHead + k;
+        prodHead = next;
+        PROD_TAIL.setRelease(this, next);
+    }
+
+    /** Single consumer: how many can be taken using the cached producer tail. */
+    final int scReserve(int n, boolean burst) {
+        int head = consHead;
+        int avail = prodTailCache - head;
+        if (avail < n) {
+            prodTailCache = (int) PROD_TAIL.getAcquire(this);
+            avail = prodTailCache - head;
+            if (avail < n) {
+                return burst ? avail : 0;
+            }
+        }
+        return n;
+    }
+
+    /** Single consumer: release [consHead, consHead+k). */
+    final void scRelease(int k) {
+        int next = consHead + k;
+        consHead = next;
+        CONS_TAIL.setRelease(this, next);
+    }
+
+    @Override
+    public String toString() {
+        return getClass().getSimpleName() + "[" + name + ", " + count() + "/" + capacity + "]";
+    }
+}

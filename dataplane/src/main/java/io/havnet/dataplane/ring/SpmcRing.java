@@ -1,0 +1,73 @@
+package io.havnet.dataplane.ring;
+
+/** Single producer, multi consumer ({@code RING_F_SP_ENQ}). */
+public final class SpmcRing extends Ring {
+    public SpmcRing(String name, int capacity) {
+        super(name, capacity);
+    }
+
+    @Override
+    public int enqueueBulk(int[] src, int off, int n) {
+        return enqueue(src, off, n, false);
+    }
+
+    @Override
+    public int enqueueBurst(int[] src, int off, int n) {
+        return enqueue(src, off, n, true);
+    }
+
+    @Override
+    public int dequeueBulk(int[] dst, int off, int n) {
+        return dequeue(dst, off, n, false);
+    }
+
+    @Override
+    public int dequeueBurst(int[] dst, int off, int n) {
+        return dequeue(dst, off, n, true);
+    }
+
+    @Override
+    public boolean enqueue(int handle) {
+        if (spReserve(1, false) == 0) {
+            return false;
+        }
+        slots[PAD + (prodHead & mask)] = handle;
+        spPublish(1);
+        return true;
+    }
+
+    @Override
+    public int dequeue() {
+        long r = mcReserve(1, false);
+        if ((int) r == 0) {
+            return EMPTY;
+        }
+        int h = (int) (r >>> 32);
+        int v = slots[PAD + (h & mask)];
+        mcRelease(h, 1);
+        return v;
+    }
+
+    private int enqueue(int[] src, int off, int n, boolean burst) {
+        int k = spReserve(n, burst);
+        if (k > 0) {
+            copyIn(prodHead, src, off, k);
+            spPublish(k);
+        }
+        return k;
+    }
+
+    private int dequeue(int[] dst, int off, int n, boolean burst) {
+        if (n == 0) {
+            return 0;
+        }
+        long r = mcReserve(n, burst);
+        int k = (int) r;
+        if (k > 0) {
+            int h = (int) (r >>> 32);
+            copyOut(h, dst, off, k);
+            mcRelease(h, k);
+        }
+        return k;
+    }
+}

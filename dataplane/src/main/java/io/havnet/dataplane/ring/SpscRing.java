@@ -1,0 +1,66 @@
+package io.havnet.dataplane.ring;
+
+/** Single producer, single consumer ({@code RING_F_SP_ENQ | RING_F_SC_DEQ}). */
+public final class SpscRing extends Ring {
+    public SpscRing(String name, int capacity) {
+        super(name, capacity);
+    }
+
+    @Override
+    public int enqueueBulk(int[] src, int off, int n) {
+        return enqueue(src, off, n, false);
+    }
+
+    @Override
+    public int enqueueBurst(int[] src, int off, int n) {
+        return enqueue(src, off, n, true);
+    }
+
+    @Override
+    public int dequeueBulk(int[] dst, int off, int n) {
+        return dequeue(dst, off, n, false);
+    }
+
+    @Override
+    public int dequeueBurst(int[] dst, int off, int n) {
+        return dequeue(dst, off, n, true);
+    }
+
+    @Override
+    public boolean enqueue(int handle) {
+        if (spReserve(1, false) == 0) {
+            return false;
+        }
+        slots[PAD + (prodHead & mask)] = handle;
+        spPublish(1);
+        return true;
+    }
+
+    @Override
+    public int dequeue() {
+        if (scReserve(1, false) == 0) {
+            return EMPTY;
+        }
+        int v = slots[PAD + (consHead & mask)];
+        scRelease(1);
+        return v;
+    }
+
+    private int enqueue(int[] src, int off, int n, boolean burst) {
+        int k = spReserve(n, burst);
+        if (k > 0) {
+            copyIn(prodHead, src, off, k);
+            spPublish(k);
+        }
+        return k;
+    }
+
+    private int dequeue(int[] dst, int off, int n, boolean burst) {
+        int k = scReserve(n, burst);
+        if (k > 0) {
+            copyOut(consHead, dst, off, k);
+            scRelease(k);
+        }
+        return k;
+    }
+}

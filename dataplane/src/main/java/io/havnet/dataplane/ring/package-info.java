@@ -1,0 +1,40 @@
+/**
+ * Fixed-size rings of {@code int} handles (mbufs, mempool elements), after DPDK's
+ * {@code rte_ring}: one class per concurrency contract — {@link io.havnet.dataplane.ring.SpscRing},
+ * {@link io.havnet.dataplane.ring.MpscRing}, {@link io.havnet.dataplane.ring.SpmcRing},
+ * {@link io.havnet.dataplane.ring.MpmcRing} — with bulk (all {@code n} or none) and burst
+ * (as many as fit, up to {@code n}) operations.
+ *
+ * <h2>Ordering argument</h2>
+ * A ring has a producer pair (head, tail) and a consumer pair (head, tail), all free-running
+ * 32-bit counters (they wrap; differences are taken in {@code int} arithmetic, so a capacity of
+ * at most 2^30 keeps them exact). Slot {@code i} is {@code slots[PAD + (i & mask)]}.
+ * <ol>
+ *   <li>A producer first <em>reserves</em> {@code [head, head+n)}: single producers just advance
+ *       their private head, multi producers CAS {@code prodHead}. Free space is computed against
+ *       {@code consTail} read with <b>acquire</b>, so the consumer's reads of those slots
+ *       happen-before our writes to them.</li>
+ *   <li>It writes the slots with plain stores, then <em>publishes</em> them by storing
+ *       {@code prodTail = head+n} with <b>release</b>. Multi producers first wait until
+ *       {@code prodTail == head} (earlier reservations published), as DPDK does: tails advance
+ *       in reservation order.</li>
+ *   <li>A consumer mirrors this: it reads {@code prodTail} with <b>acquire</b> (so the slot
+ *       writes are visible), reserves via its head, reads the slots, and publishes
+ *       {@code consTail} with <b>release</b>.</li>
+ * </ol>
+ * Single-producer and single-consumer sides keep a private copy of the other side's tail and
+ * refresh it only when the ring looks full (or empty), so in steady state a burst touches no
+ * cache line that the other core writes, except the slots themselves.
+ *
+ * <h2>Layout</h2>
+ * Producer fields, consumer fields and the immutable fields sit on separate 128-byte padded
+ * blocks (class-hierarchy padding, as JCTools does) so the producer's and consumer's cores never
+ * false-share a line; {@code RingLayoutTest} checks the offsets.
+ *
+ * <h2>Progress</h2>
+ * Like {@code rte_ring}, the multi-producer/consumer variants are not lock-free: a thread
+ * preempted between reserve and publish delays the others' publication. Waiters spin with
+ * {@link java.lang.Thread#onSpinWait()} and yield after a while, so oversubscribed cores still
+ * make progress.
+ */
+package io.havnet.dataplane.ring;

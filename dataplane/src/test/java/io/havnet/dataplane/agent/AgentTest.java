@@ -1,0 +1,149 @@
+package io.havnet.dataplane.agent;
+
+import io.havnet.dataplane.clock.ManualClock;
+import io.havnet.dataplane.os.Affinity;
+import org.junit.jupiter.api.Test;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+class AgentTest {
+    /** An agent that does work until it has done {@code total} units. */
+    static final class Countdown implements Agent {
+        int left;
+        final List<String> log;
+        final String name;
+
+        Countdown(String name, int total, List<String> log) {
+            this.name = name;
+            this.left = total;
+            this.log = log;
+        }
+
+        @Override
+        public int doWork() {
+            if (left == 0) {
+                return 0;
+            }
+            left--;
+            log.add(name);
+            return 1;
+        }
+
+        @Override
+        public String roleName() {
+            return name;
+        }
+    }
+
+    @Test
+    void deterministicRunnerInterleavesAgentsRoundRobin() {
+        List<String> log = new ArrayList<>();
+        DeterministicRunner r = new DeterministicRunner(new Countdown("a", 2, log), new Countdown("b", 3, log));
+        long work = r.runUntilIdle();
+        assertEquals(5, work);
+        assertEquals(List.of("a", "b", "a", "b", "b"), log);
+        assertEquals(2, r.agentStats().get(0).work());
+        r.close();
+    }
+
+    @Test
+    void runnerRefusesToSpinForever() {
+        DeterministicRunner r = new DeterministicRunner(() -> 1);
+        IllegalStateException e = assertThrows(IllegalStateException.class, () -> r.runUntilIdle(2, 1000));
+        assertTrue(e.getMessage().contains("still busy after 1000 rounds"));
+        r.close();
+    }
+
+    @Test
+    void runUntilStopsWhenTheConditionHolds() {
+        ManualClock clock = new ManualClock();
+        DeterministicRunner r = new DeterministicRunner(() -> {
+            clock.advance(1_000);
+            return 1;
+        });
+        r.runUntil(() -> clock.nanoTime() >= 1_000_000, 10_000);
+        assertEquals(1_000_000, clock.nanoTime());
+        r.close();
+    }
+
+    @Test
+    void lcoreRunsItsAgentsOnItsOwnThreadWithItsOwnLcoreId() throws Exception {
+        AtomicInteger calls = new AtomicInteger();
+        int[] seenId = {-2};
+        Lcore l = Lcore.builder().agent(() -> {
+            seenId[0] = LcoreId.current();
+            return calls.incrementAndGet() < 1000 ? 1 : 0;
+        }).idle(IdleStrategy.yielding()).accounting(true).start();
+        long deadline = System.nanoTime() + 10_000_000_000L;
+        while (calls.get() < 1000 && System.nanoTime() < deadline) {
+            Thread.sleep(1);
+        }
+        l.close();
+        assertTrue(calls.get() >= 1000);
+        assertTrue(seenId[0] >= 0, "the lcore thread holds an lcore id");
+        assertEquals(999, l.agentStats().getFirst().work());
+        assertFalse(l.isRunning());
+    }
+
+    @Test
+    void aFailingAgentStopsItsLcoreAndTheFailureIsReported() {
+        Lcore l = Lcore.builder().name("lcore-fails").agent(new Agent() {
+            @Override
+            public int doWork() {
+                throw new IllegalStateException("boom");
+            }
+
+            @Override
+            public String roleName() {
+                return "bad-agent";
+            }
+        }).start();
+        IllegalStateException e = assertThrows(IllegalStateException.class, l::close);
+        assertTrue(e.getMessage().contains("agent bad-agent failed"), e.getMessage());
+        assertTrue(e.getMessage().contains("boom"), e.getMessage());
+    }
+
+    @Test
+    void pinningIsBestEffortAndExplainsRefusal() {
+        String bad = Affinity.pinCurrentThread(100_000);
+        assertNotNull(bad, "an impossible CPU is refused with a reason");
+        Lcore l = Lcore.builder().cpu(0).agent(() -> 0).start();
+        l.close();
+        if (io.havnet.dataplane.os.Libc.LINUX) {
+            assertNull(l.pinNotice(), "Linux lets a thread pin itself to CPU 0");
+        } else {
+            assertNotNull(l.pinNotice());
+        }
+    }
+
+    @Test
+    void lcoreIdsAreUniqueAndReleased() throws Exception {
+        int mine = LcoreId.acquire();
+        int[] other = new int[1];
+        Thread t = new Thread(() -> {
+            other[0] = LcoreId.acquire();
+            LcoreId.release();
+        });
+        t.start();
+        t.join();
+        assertNotEquals(mine, other[0]);
+        IllegalStateException e = assertThrows(IllegalStateException.class, () -> LcoreId.acquire(mine == 0 ? 1 : 0));
+        assertTrue(e.getMessage().contains("already holds lcore id"), e.getMessage());
+        LcoreId.release();
+        assertEquals(LcoreId.ANY, LcoreId.current());
+    }
+
+    @Test
+    void backoffIdleEscalatesAndResetsOnWork() {
+        IdleStrategy s = IdleStrategy.backoff(2, 2, 1000, 4000);
+        for (int i = 0; i < 10; i++) {
+            s.idle(0); // must not hang: parks at most 4 µs
+        }
+        s.idle(5);
+        assertThrows(IllegalArgumentException.class, () -> IdleStrategy.backoff(1, 1, 10, 5));
+    }
+}
