@@ -85,6 +85,15 @@ public final class MemoryRegion implements AutoCloseable {
         return new MemoryRegion(name, segment, null, iovaBase, false);
     }
 
+    /**
+     * The same memory with another IOVA base — IOVA-as-PA, for instance, where the platform's
+     * physical memory starts at 0. The new region owns the memory (closing it frees it) and
+     * has its own, empty, {@link #allocate} state: use one of the two for allocation.
+     */
+    public MemoryRegion withIovaBase(long base) {
+        return new MemoryRegion(name, segment, arena, base, hugePages);
+    }
+
     /** Why hugetlb mapping will not work here, or null when it may. */
     static String hugetlbUnavailableReason() {
         if (!Libc.LINUX) {

@@ -1,0 +1,226 @@
+package io.havnet.nic.driver;
+
+import io.havnet.dataplane.ethdev.LinkStatus;
+import io.havnet.dataplane.memory.MemoryRegion;
+import io.havnet.dataplane.net.MacAddress;
+import io.havnet.nic.mailbox.MailboxMessage;
+import io.havnet.nic.regs.RegisterFile;
+import io.havnet.nic.regs.Registers;
+
+/**
+ * The VF poll-mode driver ({@code net_ixgbe_vf}), as a guest runs it: the VF's BAR is mapped into
+ * the VM, its descriptor rings and buffers live in guest memory and carry guest-physical
+ * addresses (the IOMMU maps them), and everything that needs the PF goes through the mailbox.
+ *
+ * <p>Bring-up follows ixgbevf: RESET (the PF answers with the VF's MAC), API_NEGOTIATE,
+ * GET_QUEUES. A reset of the VF under the driver (FLR, VM reset) shows in VFMAILBOX
+ * (RSTI/RSTD): the driver then frees every buffer it holds, reports link down, and
+ * {@link #recover()} brings it back.
+ */
+public final class VfEthDev extends IxgbeEthDev {
+    private static final LinkStatus UP = LinkStatus.up(10_000);
+    private static final LinkStatus DOWN = LinkStatus.down(null);
+    private static final LinkStatus RESET = LinkStatus.down("VF was reset: call recover()");
+
+    private final VfMailboxClient mbx;
+    private int apiVersion = MailboxMessage.API_10;
+    private boolean resetSeen;
+
+    private VfEthDev(String name, int queues, MacAddress mac, RegisterFile regs, MemoryRegion guestMemory,
+                     VfMailboxClient mbx) {
+        super(name, info("net_ixgbe_vf", queues), mac, regs, guestMemory);
+        this.mbx = mbx;
+    }
+
+    /**
+     * Probes the VF: resets it through the mailbox, learns its MAC and queue count.
+     *
+     * @param regs        the VF's BAR0 (mapped into the VM)
+     * @param guestMemory guest RAM for descriptor rings (its IOVAs are GPAs)
+     * @param pump        what to run while waiting for the PF (see {@link VfMailboxClient})
+     * @throws IllegalStateException when the PF does not ACK the reset
+     */
+    public static VfEthDev probe(String name, RegisterFile regs, MemoryRegion guestMemory, Runnable pump) {
+        VfMailboxClient mbx = new VfMailboxClient(regs, pump, 100_000);
+        regs.write(Registers.VFMAILBOX, Registers.VFMAILBOX_RSTD); // acknowledge any reset indication
+        int[] r = mbx.call(MailboxMessage.RESET);
+        if (!VfMailboxClient.acked(r)) {
+            throw new IllegalStateException(name + ": the PF refused the VF reset");
+        }
+        MacAddress mac = new MacAddress(MailboxMessage.macFromWords(r[1], r[2]));
+        int api = MailboxMessage.API_10;
+        int queues = 1;
+        int[] a = mbx.call(MailboxMessage.API_NEGOTIATE, MailboxMessage.API_13);
+        if (VfMailboxClient.acked(a)) {
+            api = MailboxMessage.API_13;
+            int[] g = mbx.call(MailboxMessage.GET_QUEUES);
+            if (VfMailboxClient.acked(g)) {
+                queues = Math.max(1, Math.min(g[MailboxMessage.VF_RX_QUEUES], g[MailboxMessage.VF_TX_QUEUES]));
+            }
+        }
+        VfEthDev d = new VfEthDev(name, queues, mac, regs, guestMemory, mbx);
+        d.apiVersion = api;
+        return d;
+    }
+
+    public int apiVersion() {
+        return apiVersion;
+    }
+
+    @Override
+    protected int rdbal(int q) {
+        return Registers.VFRDBAL(q);
+    }
+
+    @Override
+    protected int rdbah(int q) {
+        return Registers.VFRDBAH(q);
+    }
+
+    @Override
+    protected int rdlen(int q) {
+        return Registers.VFRDLEN(q);
+    }
+
+    @Override
+    protected int srrctl(int q) {
+        return Registers.VFSRRCTL(q);
+    }
+
+    @Override
+    protected int rdt(int q) {
+        return Registers.VFRDT(q);
+    }
+
+    @Override
+    protected int rxdctl(int q) {
+        return Registers.VFRXDCTL(q);
+    }
+
+    @Override
+    protected int tdbal(int q) {
+        return Registers.VFTDBAL(q);
+    }
+
+    @Override
+    protected int tdbah(int q) {
+        return Registers.VFTDBAH(q);
+    }
+
+    @Override
+    protected int tdlen(int q) {
+        return Registers.VFTDLEN(q);
+    }
+
+    @Override
+    protected int tdt(int q) {
+        return Registers.VFTDT(q);
+    }
+
+    @Override
+    protected int txdctl(int q) {
+        return Registers.VFTXDCTL(q);
+    }
+
+    @Override
+    protected int reta(int n) {
+        return Registers.VFRETA(n);
+    }
+
+    @Override
+    public LinkStatus link() {
+        if (resetSeen || resetIndicated()) {
+            return RESET;
+        }
+        return isStarted() && (regs.read(Registers.VFSTATUS) & Registers.VFSTATUS_LINKUP) != 0 ? UP : DOWN;
+    }
+
+    private boolean resetIndicated() {
+        return (regs.read(Registers.VFMAILBOX) & (Registers.VFMAILBOX_RSTI | Registers.VFMAILBOX_RSTD)) != 0;
+    }
+
+    @Override
+    protected boolean healthy() {
+        if (resetSeen) {
+            return false;
+        }
+        if (resetIndicated()) {
+            // the VF was reset under us: its queues are gone; give every buffer back
+            resetSeen = true;
+            releaseAll();
+            return false;
+        }
+        return true;
+    }
+
+    /** True once a reset was noticed and {@link #recover()} has not run yet. */
+    public boolean needsRecovery() {
+        healthy();
+        return resetSeen;
+    }
+
+    /** After a reset: waits for reset-done, resets through the mailbox again, restarts the queues. */
+    public void recover() {
+        int[] r = mbx.call(MailboxMessage.RESET);
+        if (!VfMailboxClient.acked(r)) {
+            throw new IllegalStateException(name() + ": the PF refused the VF reset");
+        }
+        setMacAddressLocal(new MacAddress(MailboxMessage.macFromWords(r[1], r[2])));
+        regs.write(Registers.VFMAILBOX, Registers.VFMAILBOX_RSTD);
+        resetSeen = false;
+        if (isStarted()) {
+            stop();
+            start();
+        }
+    }
+
+    private void setMacAddressLocal(MacAddress m) {
+        super.setMacAddress(m);
+    }
+
+    /** SET_MAC_ADDR through the mailbox; IllegalStateException when the PF refuses (admin MAC, untrusted). */
+    @Override
+    public void setMacAddress(MacAddress m) {
+        int[] r = mbx.call(MailboxMessage.SET_MAC_ADDR, MailboxMessage.macWord1(m.value()), MailboxMessage.macWord2(m.value()));
+        if (!VfMailboxClient.acked(r)) {
+            throw new IllegalStateException(name() + ": the PF refused MAC " + m
+                    + " (an administrator set this VF's MAC and the VF is not trusted)");
+        }
+        super.setMacAddress(m);
+    }
+
+    /** SET_VLAN: joins or leaves VLAN {@code vid}; false when the PF refuses (port VLAN set by the admin). */
+    public boolean vlanFilter(int vid, boolean on) {
+        int[] r = mbx.call(MailboxMessage.SET_VLAN | (on ? 1 << MailboxMessage.MSGINFO_SHIFT : 0), vid);
+        return VfMailboxClient.acked(r);
+    }
+
+    /** SET_LPE: the largest frame the VF wants to receive; false when refused. */
+    public boolean setMaxFrame(int bytes) {
+        return VfMailboxClient.acked(mbx.call(MailboxMessage.SET_LPE, bytes));
+    }
+
+    /** SET_MULTICAST: the groups to receive (at most 30, as ixgbevf). */
+    public boolean setMulticast(long... groups) {
+        if (groups.length > 30) {
+            throw new IllegalArgumentException("at most 30 multicast groups per VF");
+        }
+        int[] msg = new int[1 + (groups.length + 1) / 2];
+        msg[0] = MailboxMessage.SET_MULTICAST | groups.length << MailboxMessage.MSGINFO_SHIFT;
+        for (int i = 0; i < groups.length; i++) {
+            int h = io.havnet.nic.l2.L2Table.mtaHash(groups[i]);
+            msg[1 + i / 2] |= i % 2 == 0 ? h : h << 16;
+        }
+        return VfMailboxClient.acked(mbx.call(msg));
+    }
+
+    /** Sends a raw mailbox message (tests, hostile-guest scenarios); returns the reply. */
+    public int[] mailbox(int... msg) {
+        return mbx.call(msg);
+    }
+
+    /** VFCTRL.RST: the VF resets itself. */
+    public void resetSelf() {
+        regs.write(Registers.VFCTRL, Registers.VFCTRL_RST);
+    }
+}

@@ -1,0 +1,65 @@
+package io.havnet.nic.driver;
+
+import io.havnet.nic.mailbox.MailboxMessage;
+import io.havnet.nic.regs.RegisterFile;
+import io.havnet.nic.regs.Registers;
+
+/**
+ * The VF driver's side of the mailbox (ixgbevf's mbx ops): write the request into VFMBMEM, set
+ * VFMAILBOX.REQ, wait for PFSTS, read the reply, acknowledge. Waiting runs a pump (in a
+ * deterministic test: one round of the PF service and the NIC; on threads: a spin) at most
+ * {@code maxPumps} times, then fails with a clear timeout instead of hanging.
+ */
+public final class VfMailboxClient {
+    private final RegisterFile regs;
+    private final Runnable pump;
+    private final int maxPumps;
+
+    public VfMailboxClient(RegisterFile regs, Runnable pump, int maxPumps) {
+        this.regs = regs;
+        this.pump = pump;
+        this.maxPumps = maxPumps;
+    }
+
+    /** A pump for threaded use: spin-wait between polls, giving up after about {@code timeoutMillis}. */
+    public static Runnable spinPump() {
+        return () -> {
+            for (int i = 0; i < 64; i++) {
+                Thread.onSpinWait();
+            }
+            Thread.yield();
+        };
+    }
+
+    /**
+     * Sends {@code msg} and returns the PF's reply (word 0 carries ACK or NACK).
+     *
+     * @throws IllegalStateException when the PF does not answer in time
+     */
+    public int[] call(int... msg) {
+        if (msg.length > MailboxMessage.WORDS) {
+            throw new IllegalArgumentException("a mailbox message has at most 16 words");
+        }
+        for (int i = 0; i < MailboxMessage.WORDS; i++) {
+            regs.write(Registers.VFMBMEM + 4 * i, i < msg.length ? msg[i] : 0);
+        }
+        regs.write(Registers.VFMAILBOX, Registers.VFMAILBOX_REQ);
+        for (int p = 0; p < maxPumps; p++) {
+            if ((regs.read(Registers.VFMAILBOX) & Registers.VFMAILBOX_PFSTS) != 0) {
+                int[] reply = new int[MailboxMessage.WORDS];
+                for (int i = 0; i < reply.length; i++) {
+                    reply[i] = regs.read(Registers.VFMBMEM + 4 * i);
+                }
+                regs.write(Registers.VFMAILBOX, Registers.VFMAILBOX_ACK);
+                return reply;
+            }
+            pump.run();
+        }
+        throw new IllegalStateException("mailbox: no reply from the PF to " + MailboxMessage.name(msg[0])
+                + " (is the PF driver's mailbox service running?)");
+    }
+
+    public static boolean acked(int[] reply) {
+        return (reply[0] & MailboxMessage.ACK) != 0;
+    }
+}

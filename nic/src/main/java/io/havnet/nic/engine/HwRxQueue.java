@@ -1,0 +1,229 @@
+package io.havnet.nic.engine;
+
+import io.havnet.nic.desc.AdvRxDescriptor;
+import io.havnet.nic.regs.RegisterFile;
+import io.havnet.nic.vmdq.Pool;
+import io.havnet.platform.dma.Dma;
+import io.havnet.platform.pci.PciFunction;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+
+/**
+ * The device side of one receive queue: the ring the driver described in RDBAL/RDBAH/RDLEN
+ * (latched when it sets RXDCTL.ENABLE), the head the device owns, and the write into the
+ * driver's buffers through DMA. Used by the RX engine thread only, except {@link #latch}, which
+ * the register hook calls and which publishes a new immutable ring configuration.
+ */
+public final class HwRxQueue {
+    /** {@link #receive} results. */
+    public static final int OK = 0;
+    public static final int DISABLED = 1;
+    public static final int NO_DESCRIPTOR = 2;
+    public static final int FAULT = 3;
+
+    private static final ValueLayout.OfLong LONG = ValueLayout.JAVA_LONG_UNALIGNED;
+    private static final ValueLayout.OfInt INT = ValueLayout.JAVA_INT_UNALIGNED;
+    private static final ValueLayout.OfShort SHORT = ValueLayout.JAVA_SHORT_UNALIGNED;
+
+    /** A latched ring. */
+    record Ring(long base, int count, int bufSize, boolean vlanStrip, int generation) {}
+
+    private final int index;
+    private final Pool pool;
+    private final PciFunction function;
+    private final RegisterFile regs;
+    private final int offRdbal;
+    private final int offRdbah;
+    private final int offRdlen;
+    private final int offRdh;
+    private final int offSrrctl;
+    private final int offRdt;
+    private final int offRxdctl;
+    private volatile Ring ring;
+    private int generation;
+    private int head;
+    private int seenGeneration = -1;
+    private final MemorySegment desc = Arena.ofAuto().allocate(AdvRxDescriptor.SIZE, 16);
+    private long packets;
+    private long noDescriptor;
+
+    HwRxQueue(int index, Pool pool, RegisterFile regs, int offRdbal, int offRdbah, int offRdlen, int offRdh,
+              int offSrrctl, int offRdt, int offRxdctl) {
+        this.index = index;
+        this.pool = pool;
+        this.function = pool.function();
+        this.regs = regs;
+        this.offRdbal = offRdbal;
+        this.offRdbah = offRdbah;
+        this.offRdlen = offRdlen;
+        this.offRdh = offRdh;
+        this.offSrrctl = offSrrctl;
+        this.offRdt = offRdt;
+        this.offRxdctl = offRxdctl;
+    }
+
+    public int index() {
+        return index;
+    }
+
+    public Pool pool() {
+        return pool;
+    }
+
+    boolean isControlRegister(int off) {
+        return off == offRxdctl;
+    }
+
+    /** RXDCTL was written: enable (latch the ring registers) or disable the queue. */
+    void latch(int rxdctl) {
+        if ((rxdctl & io.havnet.nic.regs.Registers.RXDCTL_ENABLE) == 0) {
+            ring = null;
+            return;
+        }
+        long base = Integer.toUnsignedLong(regs.read(offRdbal)) | (long) regs.read(offRdbah) << 32;
+        int len = regs.read(offRdlen);
+        int bsize = (regs.read(offSrrctl) & io.havnet.nic.regs.Registers.SRRCTL_BSIZEPKT_MASK) * 1024;
+        if (bsize == 0) {
+            bsize = 2048;
+        }
+        if (len <= 0 || len % 128 != 0) {
+            ring = null; // the 82599 requires a multiple of 128 bytes; an impossible ring stays off
+            return;
+        }
+        regs.set(offRdh, 0);
+        ring = new Ring(base, len / AdvRxDescriptor.SIZE, bsize,
+                (rxdctl & io.havnet.nic.regs.Registers.RXDCTL_VME) != 0, ++generation);
+    }
+
+    /** Forgets the ring (queue reset): registers cleared, queue disabled. */
+    void reset() {
+        ring = null;
+        for (int off : new int[] {offRdbal, offRdbah, offRdlen, offRdh, offSrrctl, offRdt, offRxdctl}) {
+            regs.set(off, 0);
+        }
+    }
+
+    /** True when the driver enabled this queue with VLAN stripping (RXDCTL.VME). */
+    public boolean vlanStrip() {
+        Ring r = ring;
+        return r != null && r.vlanStrip();
+    }
+
+    public boolean enabled() {
+        return ring != null;
+    }
+
+    /**
+     * Writes one frame into the driver's buffers: as many descriptors as the buffer size needs,
+     * data first, then each write-back with DD last (release), then RDH.
+     *
+     * @param src       frame bytes
+     * @param stripTag  remove the 802.1Q tag at offset 12 and report it in the descriptor (VP)
+     * @param tci       the frame's tag, or -1
+     * @return {@link #OK}, {@link #DISABLED}, {@link #NO_DESCRIPTOR} or {@link #FAULT}
+     */
+    int receive(Dma dma, MemorySegment src, long off, int len, boolean stripTag, int tci, int rssHash, int ptype,
+                int extraStatus, int errors) {
+        Ring r = ring;
+        if (r == null) {
+            return DISABLED;
+        }
+        if (r.generation() != seenGeneration) {
+            seenGeneration = r.generation();
+            head = 0;
+        }
+        int tail = regs.read(offRdt);
+        int count = r.count();
+        int dataLen = stripTag ? len - 4 : len;
+        int need = (dataLen + r.bufSize() - 1) / r.bufSize();
+        int avail = tail - head;
+        if (avail < 0) {
+            avail += count;
+        }
+        if (tail < 0 || tail >= count || avail < need) {
+            noDescriptor++;
+            return NO_DESCRIPTOR;
+        }
+        // data into each descriptor's buffer
+        int h = head;
+        int done = 0;
+        for (int i = 0; i < need; i++) {
+            long descIova = r.base() + (long) h * AdvRxDescriptor.SIZE;
+            if (!dma.read(function, descIova, desc, 0, AdvRxDescriptor.SIZE)) {
+                return FAULT; // the ring itself is unreachable: nothing can be returned to the driver
+            }
+            long buf = desc.get(LONG, AdvRxDescriptor.PKT_ADDR);
+            int chunk = Math.min(r.bufSize(), dataLen - done);
+            boolean ok;
+            if (stripTag && done == 0) {
+                ok = dma.write(function, buf, src, off, 12)
+                        && dma.write(function, buf + 12, src, off + 16, chunk - 12);
+            } else {
+                long from = stripTag ? off + 4 + done : off + done;
+                ok = dma.write(function, buf, src, from, chunk);
+            }
+            if (!ok) {
+                // the buffer is unreachable: hand the descriptors back marked RXE, the frame is lost
+                returnWithError(dma, r, i + 1);
+                return FAULT;
+            }
+            done += chunk;
+            h = h + 1 == count ? 0 : h + 1;
+        }
+        // write-backs, in ring order
+        h = head;
+        done = 0;
+        for (int i = 0; i < need; i++) {
+            long descIova = r.base() + (long) h * AdvRxDescriptor.SIZE;
+            int chunk = Math.min(r.bufSize(), dataLen - done);
+            boolean last = i == need - 1;
+            desc.set(INT, AdvRxDescriptor.INFO, (ptype & 0x1FFF) << 4 | (rssHash != 0 ? AdvRxDescriptor.RSS_TYPE_VALID : 0));
+            desc.set(INT, AdvRxDescriptor.RSS_HASH, rssHash);
+            desc.set(INT, AdvRxDescriptor.STATUS_ERROR, 0);
+            desc.set(SHORT, AdvRxDescriptor.LENGTH, (short) chunk);
+            desc.set(SHORT, AdvRxDescriptor.VLAN, (short) (stripTag ? tci : 0));
+            int status = AdvRxDescriptor.STAT_DD | (last ? AdvRxDescriptor.STAT_EOP | extraStatus | errors : 0)
+                    | (stripTag ? AdvRxDescriptor.STAT_VP : 0);
+            if (!dma.write(function, descIova, desc, 0, AdvRxDescriptor.SIZE)
+                    || !dma.writeIntRelease(function, descIova + AdvRxDescriptor.STATUS_ERROR, status)) {
+                return FAULT;
+            }
+            done += chunk;
+            h = h + 1 == count ? 0 : h + 1;
+        }
+        head = h;
+        regs.set(offRdh, h);
+        packets++;
+        return OK;
+    }
+
+    /** Writes back {@code n} descriptors from head as done, the last with EOP and RXE, length 0. */
+    private void returnWithError(Dma dma, Ring r, int n) {
+        int h = head;
+        for (int i = 0; i < n; i++) {
+            long descIova = r.base() + (long) h * AdvRxDescriptor.SIZE;
+            boolean last = i == n - 1;
+            desc.set(LONG, 0, 0L);
+            desc.set(LONG, 8, 0L);
+            int status = AdvRxDescriptor.STAT_DD | (last ? AdvRxDescriptor.STAT_EOP | AdvRxDescriptor.ERR_RXE : 0);
+            if (!dma.write(function, descIova, desc, 0, AdvRxDescriptor.SIZE)
+                    || !dma.writeIntRelease(function, descIova + AdvRxDescriptor.STATUS_ERROR, status)) {
+                return;
+            }
+            h = h + 1 == r.count() ? 0 : h + 1;
+        }
+        head = h;
+        regs.set(offRdh, h);
+    }
+
+    public long packets() {
+        return packets;
+    }
+
+    /** Frames that found no free descriptor in this queue. */
+    public long noDescriptor() {
+        return noDescriptor;
+    }
+}

@@ -1,0 +1,234 @@
+package io.havnet.nic.engine;
+
+import io.havnet.dataplane.agent.Agent;
+import io.havnet.dataplane.ethdev.EthDev;
+import io.havnet.dataplane.mbuf.Mbuf;
+import io.havnet.dataplane.net.Ipv4Flyweight;
+import io.havnet.dataplane.net.MacAddress;
+import io.havnet.dataplane.net.Net;
+import io.havnet.dataplane.net.PacketClassifier;
+import io.havnet.dataplane.net.PacketType;
+import io.havnet.dataplane.net.Rss;
+import io.havnet.dataplane.net.Toeplitz;
+import io.havnet.dataplane.ring.SpscRing;
+import io.havnet.dataplane.stats.Counters;
+import io.havnet.nic.Nic;
+import io.havnet.nic.desc.AdvRxDescriptor;
+import io.havnet.nic.l2.L2Table;
+import io.havnet.nic.vmdq.Pool;
+import io.havnet.nic.vmdq.PoolConfig;
+import io.havnet.platform.dma.Dma;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+
+/**
+ * The receive half of the NIC's silicon (82599 datasheet §7.1, §7.10.3): takes frames from the
+ * wire and from the VEB loopback, classifies them (L2 filters, VLAN, RSS), and DMAs each into
+ * the target pools' queues. Every frame ends delivered (to at least one pool) or dropped under
+ * one reason in {@link NicCounters}. One thread runs it; its time is NIC time.
+ */
+public final class RxEngine implements Agent {
+    private final Nic nic;
+    private final Dma dma;
+    private final EthDev wire;
+    private final SpscRing loop;
+    private final int burst;
+    private final int[] wireBuf;
+    private final int[] loopBuf;
+    private final Counters c;
+    private final PacketClassifier classifier = new PacketClassifier();
+    private final Toeplitz toeplitz = Toeplitz.defaultKey();
+    private final Ipv4Flyweight ip = new Ipv4Flyweight();
+    private final MemorySegment linear = Arena.ofAuto().allocate(16 * 1024 + 64, 64);
+    // per-frame results of classification
+    private int ptype;
+    private int rssHash;
+    private int statusExtra;
+    private int errors;
+
+    public RxEngine(Nic nic, Dma dma, int burst) {
+        this.nic = nic;
+        this.dma = dma;
+        this.wire = nic.wire();
+        this.loop = nic.loopbackRing();
+        this.burst = burst;
+        this.wireBuf = new int[burst];
+        this.loopBuf = new int[burst];
+        this.c = nic.counters().rx();
+    }
+
+    public Dma dma() {
+        return dma;
+    }
+
+    @Override
+    public String roleName() {
+        return nic.name() + "-rx";
+    }
+
+    @Override
+    public int doWork() {
+        long resets = nic.takeResets(0);
+        if (resets != 0) {
+            doResets(resets);
+        }
+        L2Table t = nic.filters().table();
+        int n = wire.rxBurst(0, wireBuf, 0, burst);
+        if (n > 0) {
+            c.add(NicCounters.RX_WIRE, n);
+            for (int i = 0; i < n; i++) {
+                process(t, wireBuf[i], -1);
+            }
+            Mbuf.freeBulk(wireBuf, 0, n);
+        }
+        int k = loop.dequeueBurst(loopBuf, 0, burst);
+        if (k > 0) {
+            c.add(NicCounters.RX_VEB, k);
+            for (int i = 0; i < k; i++) {
+                process(t, loopBuf[i], (int) Mbuf.userTag(loopBuf[i]));
+            }
+            Mbuf.freeBulk(loopBuf, 0, k);
+        }
+        return n + k;
+    }
+
+    private void doResets(long vfs) {
+        for (long rest = vfs; rest != 0; rest &= rest - 1) {
+            int vf = Long.numberOfTrailingZeros(rest);
+            nic.queues().resetRx(nic.pool(vf));
+            nic.resetDone(vf, 0);
+        }
+    }
+
+    /** Switches one frame; {@code srcPool} is the pool that sent it through the VEB, or -1. */
+    private void process(L2Table t, int m, int srcPool) {
+        int len = Mbuf.pktLen(m);
+        if (len < Net.ETHER_HDR_LEN) {
+            c.add(NicCounters.RX_DROP_BAD_FRAME, 1);
+            return;
+        }
+        if (len > PoolConfig.MAX_FRAME_LIMIT + 4) {
+            c.add(NicCounters.RX_DROP_TOO_LONG, 1);
+            return;
+        }
+        MemorySegment seg;
+        long off;
+        if (Mbuf.nbSegs(m) == 1) {
+            seg = Mbuf.segment(m);
+            off = Mbuf.dataOffset(m);
+        } else {
+            linearize(m, len);
+            seg = linear;
+            off = 0;
+        }
+        long dst = (long) Short.toUnsignedInt(seg.get(Net.BE16, off)) << 32
+                | Integer.toUnsignedLong(seg.get(Net.BE32, off + 2));
+        int tci = -1;
+        int vid = -1;
+        if (len >= 18 && Short.toUnsignedInt(seg.get(Net.BE16, off + 12)) == Net.ETHER_TYPE_VLAN) {
+            tci = Short.toUnsignedInt(seg.get(Net.BE16, off + 14));
+            vid = tci & 0xFFF;
+        }
+        long match = t.match(dst, vid);
+        if (srcPool >= 0) {
+            match &= ~(1L << srcPool);
+        }
+        if (match == 0) {
+            c.add(NicCounters.RX_DROP_NO_POOL, 1);
+            return;
+        }
+        long targets = t.enabled(match);
+        if (targets == 0) {
+            c.add(NicCounters.RX_DROP_POOL_DOWN, 1);
+            return;
+        }
+        classify(seg, off, len);
+        boolean bcast = MacAddress.isBroadcast(dst);
+        boolean mcast = !bcast && MacAddress.isMulticast(dst);
+        int delivered = 0;
+        int firstFail = 0;
+        for (long rest = targets; rest != 0; rest &= rest - 1) {
+            Pool p = nic.pool(Long.numberOfTrailingZeros(rest));
+            int r = toPool(p, seg, off, len, tci, bcast, mcast);
+            if (r == 0) {
+                delivered++;
+            } else if (firstFail == 0) {
+                firstFail = r;
+            }
+        }
+        if (delivered > 0) {
+            c.add(NicCounters.RX_DELIVERED, 1);
+            c.add(NicCounters.RX_REPLICAS, delivered);
+        } else {
+            c.add(firstFail, 1);
+        }
+    }
+
+    /** Packet type, IPv4 checksum check and the RSS hash, once per frame. */
+    private void classify(MemorySegment seg, long off, int len) {
+        ptype = classifier.classify(seg, off, len);
+        statusExtra = 0;
+        errors = 0;
+        rssHash = 0;
+        if (!classifier.malformed() && PacketType.isIpv4(ptype)) {
+            statusExtra = AdvRxDescriptor.STAT_IPCS;
+            if (!ip.wrap(seg, off + classifier.l2Len()).checksumOk()) {
+                errors = AdvRxDescriptor.ERR_IPE;
+            }
+        }
+    }
+
+    private int toPool(Pool p, MemorySegment seg, long off, int len, int tci, boolean bcast, boolean mcast) {
+        PoolConfig cfg = p.config();
+        int qi = 0;
+        int hash = 0;
+        if (p.queues() > 1) {
+            if (rssHash == 0) {
+                rssHash = Rss.hash(toeplitz, seg, off, classifier, Rss.IP_TCP_UDP);
+            }
+            hash = rssHash;
+            qi = p.reta()[hash & 127];
+        }
+        HwRxQueue q = nic.rxQueue(p.firstQueue() + qi);
+        boolean strip = tci >= 0 && (cfg.hasPortVlan() || q.vlanStrip());
+        int frame = strip ? len - 4 : len;
+        int max = cfg.maxFrame() + (tci >= 0 && !strip ? 4 : 0);
+        Counters pc = p.rxCounters();
+        if (frame > max) {
+            pc.add(Pool.RX_DROPPED, 1);
+            return NicCounters.RX_DROP_TOO_LONG;
+        }
+        int r = q.receive(dma, seg, off, len, strip, tci, hash, AdvRxDescriptor.toHw(ptype), statusExtra, errors);
+        switch (r) {
+            case HwRxQueue.OK -> {
+                pc.add(Pool.RX_PACKETS, 1);
+                pc.add(Pool.RX_BYTES, frame);
+                if (bcast) {
+                    pc.add(Pool.RX_BROADCAST, 1);
+                } else if (mcast) {
+                    pc.add(Pool.RX_MULTICAST, 1);
+                }
+                return 0;
+            }
+            case HwRxQueue.FAULT -> {
+                pc.add(Pool.RX_DROPPED, 1);
+                nic.mddEvent(p, "DMA fault writing RX queue " + q.index(), false);
+                return NicCounters.RX_DROP_IOMMU_FAULT;
+            }
+            default -> {
+                pc.add(Pool.RX_DROPPED, 1);
+                return NicCounters.RX_DROP_QUEUE_FULL;
+            }
+        }
+    }
+
+    private void linearize(int m, int len) {
+        long pos = 0;
+        for (int s = m; s != Mbuf.NONE && pos < len; s = Mbuf.next(s)) {
+            int k = Mbuf.dataLen(s);
+            MemorySegment.copy(Mbuf.segment(s), Mbuf.dataOffset(s), linear, pos, k);
+            pos += k;
+        }
+    }
+}

@@ -1,0 +1,454 @@
+package io.havnet.nic.engine;
+
+import io.havnet.dataplane.agent.Agent;
+import io.havnet.dataplane.ethdev.EthDev;
+import io.havnet.dataplane.mbuf.Mbuf;
+import io.havnet.dataplane.mempool.Mempool;
+import io.havnet.dataplane.net.Checksum;
+import io.havnet.dataplane.net.MacAddress;
+import io.havnet.dataplane.net.Net;
+import io.havnet.dataplane.ring.SpscRing;
+import io.havnet.dataplane.stats.Counters;
+import io.havnet.nic.Nic;
+import io.havnet.nic.desc.AdvTxDescriptor;
+import io.havnet.nic.l2.L2Table;
+import io.havnet.nic.sriov.LinkState;
+import io.havnet.nic.vmdq.Pool;
+import io.havnet.nic.vmdq.PoolConfig;
+import io.havnet.platform.dma.Dma;
+import io.havnet.platform.pci.PciFunction;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+
+/**
+ * The transmit half of the NIC's silicon (82599 datasheet §7.2, §7.10.3.4): for every queue
+ * whose tail was written, fetches descriptors by DMA, gathers each frame into the NIC's packet
+ * buffer, applies the pool's rules — link state, anti-spoofing, port VLAN insertion, checksum
+ * offloads, rate limit — and sends it to the wire or, through the VEB, back to local pools.
+ * Malformed descriptors and DMA faults count as malicious-driver events.
+ */
+public final class TxEngine implements Agent {
+    private static final int PREFETCH = 64;
+    private static final int MAX_DESC_PER_FRAME = 40;
+    private static final ValueLayout.OfLong LONG = ValueLayout.JAVA_LONG_UNALIGNED;
+    private static final ValueLayout.OfInt INT = ValueLayout.JAVA_INT_UNALIGNED;
+
+    private final Nic nic;
+    private final Dma dma;
+    private final EthDev wire;
+    private final SpscRing loop;
+    private final Mempool staging;
+    private final int burst;
+    private final Counters c;
+    private final MemorySegment descs = Arena.ofAuto().allocate((long) PREFETCH * AdvTxDescriptor.SIZE, 64);
+    private final MemorySegment linear = Arena.ofAuto().allocate(16 * 1024 + 64, 64);
+    private final int[] wireBuf = new int[256];
+    private int wireHead;
+    private int wireCount;
+    private final long[] carry = new long[Nic.QUEUES / 64];
+    private boolean wireUp;
+    private long now;
+    private L2Table table;
+
+    public TxEngine(Nic nic, Dma dma, int burst) {
+        this.nic = nic;
+        this.dma = dma;
+        this.wire = nic.wire();
+        this.loop = nic.loopbackRing();
+        this.staging = nic.packetBuffer();
+        this.burst = burst;
+        this.c = nic.counters().tx();
+    }
+
+    public Dma dma() {
+        return dma;
+    }
+
+    @Override
+    public String roleName() {
+        return nic.name() + "-tx";
+    }
+
+    @Override
+    public int doWork() {
+        long resets = nic.takeResets(1);
+        if (resets != 0) {
+            doResets(resets);
+        }
+        if (!flushWire()) {
+            return 0; // the port has not taken what we have: hold the queues (back-pressure)
+        }
+        wireUp = wire.link().up();
+        now = nic.clock().nanoTime();
+        table = nic.filters().table();
+        int work = 0;
+        for (int w = 0; w < carry.length; w++) {
+            long bits = nic.takeDoorbells(w) | carry[w];
+            carry[w] = 0;
+            for (long rest = bits; rest != 0; rest &= rest - 1) {
+                int bit = Long.numberOfTrailingZeros(rest);
+                HwTxQueue q = nic.txQueue(w * 64 + bit);
+                work += serviceQueue(q);
+                if (hasWork(q)) {
+                    carry[w] |= 1L << bit;
+                }
+            }
+        }
+        flushWire();
+        return work;
+    }
+
+    private void doResets(long vfs) {
+        for (long rest = vfs; rest != 0; rest &= rest - 1) {
+            int vf = Long.numberOfTrailingZeros(rest);
+            nic.queues().resetTx(nic.pool(vf));
+            nic.resetDone(vf, 1);
+        }
+    }
+
+    private boolean hasWork(HwTxQueue q) {
+        HwTxQueue.Ring r = q.ring();
+        if (r == null || q.pool().disabled()) {
+            return false;
+        }
+        int tail = q.tail();
+        return tail >= 0 && tail < r.count() && tail != q.head;
+    }
+
+    /** Processes up to one burst of frames from {@code q}; returns frames fetched. */
+    private int serviceQueue(HwTxQueue q) {
+        HwTxQueue.Ring r = q.ring();
+        Pool p = q.pool();
+        if (r == null || p.disabled()) {
+            return 0;
+        }
+        if (r.generation() != q.seenGeneration) {
+            q.seenGeneration = r.generation();
+            q.head = 0;
+            q.ctxVlan = -1;
+        }
+        PciFunction fn = p.function();
+        int count = r.count();
+        int tail = q.tail();
+        if (tail < 0 || tail >= count) {
+            nic.mddEvent(p, "TX queue " + q.index() + ": tail " + tail + " outside a ring of " + count, true);
+            return 0;
+        }
+        int avail = tail - q.head;
+        if (avail < 0) {
+            avail += count;
+        }
+        if (avail == 0) {
+            return 0;
+        }
+        int n = Math.min(avail, PREFETCH);
+        if (!prefetch(fn, r, q.head, n)) {
+            nic.mddEvent(p, "DMA fault reading TX descriptors of queue " + q.index(), true);
+            return 0;
+        }
+        PoolConfig cfg = p.config();
+        p.limiter().ensureRate(cfg.maxTxRateMbps());
+        int i = 0;
+        int frames = 0;
+        while (i < n && frames < burst && wireCount < wireBuf.length) {
+            if (!p.limiter().mayPass(now)) {
+                c.add(NicCounters.TX_RATE_LIMITED, 1);
+                break;
+            }
+            // context descriptors first
+            int ctl = descs.get(INT, (long) i * 16 + AdvTxDescriptor.CMD_TYPE_LEN);
+            if ((ctl & AdvTxDescriptor.DTYP_MASK) == AdvTxDescriptor.DTYP_CONTEXT
+                    && (ctl & AdvTxDescriptor.DCMD_DEXT) != 0) {
+                int vml = descs.get(INT, (long) i * 16 + AdvTxDescriptor.VLAN_MACIP_LENS);
+                q.ctxVlan = vml >>> 16;
+                q.ctxMacLen = vml >>> 9 & 0x7F;
+                q.ctxIpLen = vml & 0x1FF;
+                q.ctxTucmd = ctl;
+                i++;
+                continue;
+            }
+            int j = i;
+            while (j < n && (descs.get(INT, (long) j * 16 + AdvTxDescriptor.CMD_TYPE_LEN) & AdvTxDescriptor.DCMD_EOP) == 0
+                    && j - i < MAX_DESC_PER_FRAME) {
+                j++;
+            }
+            if (j == n) {
+                if (n == avail && n < PREFETCH && j - i < MAX_DESC_PER_FRAME) {
+                    break; // the rest of this frame is not written yet
+                }
+                j = n - 1; // no end of packet where there must be one: a malformed chain
+                consume(q, r, fn, i, j);
+                malformed(p, q, "no EOP within " + (j - i + 1) + " descriptors");
+                i = j + 1;
+                frames++;
+                continue;
+            }
+            if (j - i >= MAX_DESC_PER_FRAME) {
+                consume(q, r, fn, i, j);
+                malformed(p, q, "frame spans more than " + MAX_DESC_PER_FRAME + " descriptors");
+                i = j + 1;
+                frames++;
+                continue;
+            }
+            int m = fetch(q, p, cfg, fn, i, j);
+            if (m == -2) {
+                break; // packet buffer exhausted: try again next round
+            }
+            consume(q, r, fn, i, j);
+            i = j + 1;
+            frames++;
+            if (m >= 0) {
+                transmit(p, cfg, m);
+            }
+        }
+        q.head = (q.head + i) % count;
+        q.publishHead();
+        return frames;
+    }
+
+    private boolean prefetch(PciFunction fn, HwTxQueue.Ring r, int head, int n) {
+        int first = Math.min(n, r.count() - head);
+        if (!dma.read(fn, r.base() + (long) head * 16, descs, 0, first * 16)) {
+            return false;
+        }
+        return first == n || dma.read(fn, r.base(), descs, (long) first * 16, (n - first) * 16);
+    }
+
+    /** Writes DD back for the descriptors [i, j] that asked for it (RS). */
+    private void consume(HwTxQueue q, HwTxQueue.Ring r, PciFunction fn, int i, int j) {
+        for (int k = i; k <= j; k++) {
+            int ctl = descs.get(INT, (long) k * 16 + AdvTxDescriptor.CMD_TYPE_LEN);
+            if ((ctl & AdvTxDescriptor.DCMD_RS) != 0) {
+                int idx = (q.head + k) % r.count();
+                int olinfo = descs.get(INT, (long) k * 16 + AdvTxDescriptor.OLINFO_STATUS);
+                dma.writeIntRelease(fn, r.base() + (long) idx * 16 + AdvTxDescriptor.OLINFO_STATUS,
+                        olinfo | AdvTxDescriptor.STA_DD);
+            }
+        }
+    }
+
+    private void malformed(Pool p, HwTxQueue q, String what) {
+        c.add(NicCounters.TX_FETCHED, 1);
+        c.add(NicCounters.TX_DROP_MALFORMED, 1);
+        p.txCounters().add(Pool.TX_DROPPED, 1);
+        nic.mddEvent(p, "malformed TX descriptor on queue " + q.index() + ": " + what, true);
+    }
+
+    /**
+     * Gathers the frame of descriptors [i, j] into a packet-buffer mbuf.
+     *
+     * @return the mbuf; -1 when the frame was dropped (and counted); -2 when no mbuf is free
+     */
+    private int fetch(HwTxQueue q, Pool p, PoolConfig cfg, PciFunction fn, int i, int j) {
+        int total = 0;
+        for (int k = i; k <= j; k++) {
+            int ctl = descs.get(INT, (long) k * 16 + AdvTxDescriptor.CMD_TYPE_LEN);
+            int len = ctl & AdvTxDescriptor.DTALEN_MASK;
+            if ((ctl & AdvTxDescriptor.DTYP_MASK) != AdvTxDescriptor.DTYP_DATA || (ctl & AdvTxDescriptor.DCMD_DEXT) == 0
+                    || len == 0 || len > AdvTxDescriptor.MAX_DATA_LEN) {
+                malformed(p, q, String.format("cmd_type_len 0x%08x", ctl));
+                return -1;
+            }
+            total += len;
+        }
+        int lastCtl = descs.get(INT, (long) j * 16 + AdvTxDescriptor.CMD_TYPE_LEN);
+        int tag = cfg.hasPortVlan() ? cfg.portVlanTci()
+                : (lastCtl & AdvTxDescriptor.DCMD_VLE) != 0 && q.ctxVlan >= 0 ? q.ctxVlan : -1;
+        int frame = total + (tag >= 0 ? 4 : 0);
+        if (frame > PoolConfig.MAX_FRAME_LIMIT + 4 || total < Net.ETHER_HDR_LEN) {
+            c.add(NicCounters.TX_FETCHED, 1);
+            c.add(NicCounters.TX_DROP_TOO_LONG, 1);
+            p.txCounters().add(Pool.TX_DROPPED, 1);
+            return -1;
+        }
+        int m = Mbuf.alloc(staging);
+        if (m == Mbuf.NONE) {
+            return -2;
+        }
+        c.add(NicCounters.TX_FETCHED, 1);
+        boolean ok;
+        if (i == j && tag < 0 && frame <= Mbuf.tailroom(m)) {
+            long dst = Mbuf.append(m, frame);
+            ok = dma.read(fn, descs.get(LONG, (long) i * 16), Mbuf.segment(m), dst, total);
+        } else {
+            ok = gather(fn, i, j, tag);
+            if (ok) {
+                Mbuf.free(m);
+                m = Mbuf.fromBytes(staging, linear, 0, frame);
+                if (m == Mbuf.NONE) {
+                    c.add(NicCounters.TX_FETCHED, -1);
+                    return -2;
+                }
+            }
+        }
+        if (!ok) {
+            Mbuf.free(m);
+            c.add(NicCounters.TX_DROP_IOMMU_FAULT, 1);
+            p.txCounters().add(Pool.TX_DROPPED, 1);
+            nic.mddEvent(p, "DMA fault reading a TX buffer of queue " + q.index(), true);
+            return -1;
+        }
+        int firstOlinfo = descs.get(INT, (long) i * 16 + AdvTxDescriptor.OLINFO_STATUS);
+        if ((firstOlinfo & (AdvTxDescriptor.POPTS_IXSM | AdvTxDescriptor.POPTS_TXSM)) != 0 && Mbuf.nbSegs(m) == 1) {
+            offloadChecksums(q, m, tag >= 0, firstOlinfo);
+        }
+        return m;
+    }
+
+    /** Copies the buffers of descriptors [i, j] into {@link #linear}, inserting a VLAN tag if asked. */
+    private boolean gather(PciFunction fn, int i, int j, int tag) {
+        long pos = 0;
+        boolean tagged = tag < 0;
+        for (int k = i; k <= j; k++) {
+            long addr = descs.get(LONG, (long) k * 16);
+            int len = descs.get(INT, (long) k * 16 + AdvTxDescriptor.CMD_TYPE_LEN) & AdvTxDescriptor.DTALEN_MASK;
+            long done = 0;
+            if (!tagged && pos + len >= 12) {
+                int head = (int) (12 - pos);
+                if (!dma.read(fn, addr, linear, pos, head)) {
+                    return false;
+                }
+                pos += head;
+                done = head;
+                linear.set(Net.BE16, pos, (short) Net.ETHER_TYPE_VLAN);
+                linear.set(Net.BE16, pos + 2, (short) tag);
+                pos += 4;
+                tagged = true;
+            }
+            if (len - done > 0 && !dma.read(fn, addr + done, linear, pos, (int) (len - done))) {
+                return false;
+            }
+            pos += len - done;
+        }
+        return true;
+    }
+
+    /** IXSM/TXSM: the IPv4 header and TCP/UDP checksums, from the queue's context (MACLEN, IPLEN, TUCMD). */
+    private void offloadChecksums(HwTxQueue q, int m, boolean inserted, int olinfo) {
+        MemorySegment s = Mbuf.segment(m);
+        long off = Mbuf.dataOffset(m);
+        int len = Mbuf.dataLen(m);
+        int l3 = q.ctxMacLen + (inserted ? 4 : 0);
+        int l4 = l3 + q.ctxIpLen;
+        boolean v4 = (q.ctxTucmd & AdvTxDescriptor.TUCMD_IPV4) != 0;
+        if (q.ctxMacLen < 14 || q.ctxIpLen < 20 || l4 > len) {
+            return; // a context that does not fit the frame: leave the frame as the driver wrote it
+        }
+        if (v4 && (olinfo & AdvTxDescriptor.POPTS_IXSM) != 0) {
+            s.set(Net.BE16, off + l3 + 10, (short) 0);
+            s.set(Net.BE16, off + l3 + 10, (short) Checksum.ipv4Header(s, off + l3, q.ctxIpLen));
+        }
+        if ((olinfo & AdvTxDescriptor.POPTS_TXSM) != 0) {
+            boolean tcp = (q.ctxTucmd & AdvTxDescriptor.TUCMD_L4T_MASK) == AdvTxDescriptor.TUCMD_L4T_TCP;
+            int proto = tcp ? Net.IPPROTO_TCP : Net.IPPROTO_UDP;
+            int at = tcp ? 16 : 6;
+            int l4len = len - l4;
+            if (l4len < (tcp ? 20 : 8)) {
+                return;
+            }
+            s.set(Net.BE16, off + l4 + at, (short) 0);
+            long pseudo = v4 ? Checksum.ipv4PseudoHeader(s, off + l3, proto, l4len)
+                    : Checksum.ipv6PseudoHeader(s, off + l3, proto, l4len);
+            s.set(Net.BE16, off + l4 + at, (short) Checksum.l4(s, off + l4, l4len, pseudo, !tcp));
+        }
+    }
+
+    /** Applies the pool's rules and sends {@code m} to the wire and/or local pools. */
+    private void transmit(Pool p, PoolConfig cfg, int m) {
+        Counters pc = p.txCounters();
+        int len = Mbuf.pktLen(m);
+        if (p.isVf() && cfg.linkState() == LinkState.DISABLE) {
+            drop(m, pc, NicCounters.TX_DROP_LINK_DOWN);
+            return;
+        }
+        MemorySegment s = Mbuf.segment(m);
+        long off = Mbuf.dataOffset(m);
+        long dst = (long) Short.toUnsignedInt(s.get(Net.BE16, off)) << 32 | Integer.toUnsignedLong(s.get(Net.BE32, off + 2));
+        long src = (long) Short.toUnsignedInt(s.get(Net.BE16, off + 6)) << 32
+                | Integer.toUnsignedLong(s.get(Net.BE32, off + 8));
+        int vid = -1;
+        if (Short.toUnsignedInt(s.get(Net.BE16, off + 12)) == Net.ETHER_TYPE_VLAN && len >= 18) {
+            vid = s.get(Net.BE16, off + 14) & 0xFFF;
+        }
+        if (cfg.spoofCheck() && p.isVf()) {
+            if (src != cfg.mac()) {
+                pc.add(Pool.TX_SPOOFED, 1);
+                drop(m, pc, NicCounters.TX_DROP_SPOOF);
+                return;
+            }
+            // with a port VLAN the NIC tagged the frame itself; without, a tag must be one the VF joined
+            if (!cfg.hasPortVlan() && vid >= 0 && !cfg.vlans().contains(vid)) {
+                pc.add(Pool.TX_SPOOFED, 1);
+                drop(m, pc, NicCounters.TX_DROP_SPOOF);
+                return;
+            }
+        }
+        p.limiter().charge(len + Net.ETHER_CRC_LEN);
+        long local = 0;
+        if (nic.vebEnabled()) {
+            local = table.enabled(table.matchVeb(dst, vid)) & ~(1L << p.index());
+        }
+        boolean flood = MacAddress.isMulticast(dst); // broadcast included
+        boolean toWire = !flood ? local == 0 : true;
+        if (toWire && !wireUp) {
+            if (local == 0) {
+                drop(m, pc, NicCounters.TX_DROP_LINK_DOWN);
+                return;
+            }
+            toWire = false;
+        }
+        if (local != 0) {
+            int lm = toWire ? Mbuf.copy(m, staging) : m;
+            if (lm == Mbuf.NONE || !loopback(lm, p.index())) {
+                if (lm != Mbuf.NONE && lm != m) {
+                    Mbuf.free(lm);
+                }
+                if (!toWire) {
+                    drop(m, pc, NicCounters.TX_DROP_VEB_FULL);
+                    return;
+                }
+            } else {
+                c.add(NicCounters.TX_LOOPBACK, 1);
+            }
+        }
+        if (toWire) {
+            wireBuf[(wireHead + wireCount) % wireBuf.length] = m;
+            wireCount++;
+            c.add(NicCounters.TX_WIRE, 1);
+            if (wireCount == wireBuf.length) {
+                flushWire();
+            }
+        }
+        c.add(NicCounters.TX_SENT, 1);
+        pc.add(Pool.TX_PACKETS, 1);
+        pc.add(Pool.TX_BYTES, len);
+    }
+
+    private boolean loopback(int m, int srcPool) {
+        Mbuf.setUserTag(m, srcPool);
+        return loop.enqueue(m);
+    }
+
+    private void drop(int m, Counters pc, int reason) {
+        Mbuf.free(m);
+        c.add(reason, 1);
+        pc.add(Pool.TX_DROPPED, 1);
+    }
+
+    /** Hands pending frames to the port; true when none is left pending. */
+    private boolean flushWire() {
+        while (wireCount > 0) {
+            int chunk = Math.min(wireCount, wireBuf.length - wireHead);
+            int sent = wire.txBurst(0, wireBuf, wireHead, chunk);
+            wireHead = (wireHead + sent) % wireBuf.length;
+            wireCount -= sent;
+            if (sent < chunk) {
+                return false;
+            }
+        }
+        wireHead = 0;
+        return true;
+    }
+}

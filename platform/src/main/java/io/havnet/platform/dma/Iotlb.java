@@ -1,0 +1,80 @@
+package io.havnet.platform.dma;
+
+/**
+ * Translation caches of leaf page-table entries, one set per DMA engine (like a device's ATC):
+ * a direct-mapped array for 4 KiB pages and a separate one for 2 MiB pages, as CPUs and IOMMUs
+ * keep separate TLBs per page size — so streams of small pages never evict large ones. Entries
+ * are tagged with domain id, page number and the domain's invalidation generation: an
+ * invalidation (a generation bump) makes old entries miss without touching them. One thread only.
+ */
+final class Iotlb {
+    private final Way small;
+    private final Way large;
+    long hits;
+    long misses;
+
+    Iotlb(int entries) {
+        if (Integer.bitCount(entries) != 1 || entries < 4) {
+            throw new IllegalArgumentException("IOTLB size must be a power of two >= 4");
+        }
+        this.small = new Way(entries);
+        this.large = new Way(entries / 4);
+    }
+
+    /** The cached leaf entry for {@code iova}, or 0 on a miss. */
+    long lookup(int domain, int generation, long iova) {
+        long e = large.get(domain, generation, iova >>> 21);
+        if (e == 0) {
+            e = small.get(domain, generation, iova >>> 12);
+        }
+        if (e != 0) {
+            hits++;
+        } else {
+            misses++;
+        }
+        return e;
+    }
+
+    void insert(int domain, int generation, long iova, long entry, boolean twoMeg) {
+        if (twoMeg) {
+            large.put(domain, generation, iova >>> 21, entry);
+        } else {
+            small.put(domain, generation, iova >>> 12, entry);
+        }
+    }
+
+    /** One direct-mapped array. */
+    private static final class Way {
+        private final int mask;
+        private final long[] vpns;
+        private final int[] domains;
+        private final int[] generations;
+        private final long[] entries;
+
+        Way(int n) {
+            mask = n - 1;
+            vpns = new long[n];
+            domains = new int[n];
+            generations = new int[n];
+            entries = new long[n];
+            java.util.Arrays.fill(vpns, -1L);
+        }
+
+        private int slot(long vpn, int domain) {
+            return (int) ((vpn ^ (long) domain * 0x9E3779B1L) & mask);
+        }
+
+        long get(int domain, int generation, long vpn) {
+            int s = slot(vpn, domain);
+            return vpns[s] == vpn && domains[s] == domain && generations[s] == generation ? entries[s] : 0;
+        }
+
+        void put(int domain, int generation, long vpn, long entry) {
+            int s = slot(vpn, domain);
+            vpns[s] = vpn;
+            domains[s] = domain;
+            generations[s] = generation;
+            entries[s] = entry;
+        }
+    }
+}
