@@ -102,6 +102,12 @@ class AgentTest {
                 return "bad-agent";
             }
         }).start();
+        long deadline = System.nanoTime() + 10_000_000_000L;
+        while (l.isRunning() && System.nanoTime() < deadline) {
+            Thread.onSpinWait(); // the failure stops the lcore by itself
+        }
+        assertFalse(l.isRunning());
+        assertNotNull(l.failure());
         IllegalStateException e = assertThrows(IllegalStateException.class, l::close);
         assertTrue(e.getMessage().contains("agent bad-agent failed"), e.getMessage());
         assertTrue(e.getMessage().contains("boom"), e.getMessage());
