@@ -66,8 +66,8 @@ public final class NicBench {
         VfEthDev vf = VfEthDev.probe("vf0", nic.vfRegisters(0), ram, setup::runOnce);
         setup.close();
         vf.configure(1, 1, EthConf.defaults());
-        vf.rxQueueSetup(0, 4096, guestPool);
-        vf.txQueueSetup(0, 4096);
+        vf.rxQueueSetup(0, 512, guestPool);
+        vf.txQueueSetup(0, 512);
         vf.start();
         MemoryRegion hostRam = platform.memory().allocateRegion("tester", 64L << 20);
         Mempool testerPool = MbufPool.builder("tester", hostRam).count(8191).build();
@@ -105,6 +105,11 @@ public final class NicBench {
             List<AgentStats> nicStats = nicCore.agentStats().subList(0, 2);
             AgentStats guestStats = cores == 1 ? nicCore.agentStats().get(2) : guestCore.agentStats().get(0);
             long nicBusy0 = busy(nicStats);
+            long rx0 = nicStats.get(0).busyNanos();
+            long rxw0 = nicStats.get(0).work();
+            long rxc0 = nicStats.get(0).calls();
+            long txc0 = nicStats.get(1).calls();
+            long txw0 = nicStats.get(1).work();
             long guestBusy0 = guestStats.busyNanos();
             long t0 = System.nanoTime();
             sleep(seconds);
@@ -125,6 +130,13 @@ public final class NicBench {
             m.put("line_rate_10g_mpps", 14.881);
             m.put("nic_ns_per_pkt", Measure.r3(frames == 0 ? 0 : nicBusy / (double) frames));
             m.put("guest_ns_per_pkt", Measure.r3(frames == 0 ? 0 : guestBusy / (double) frames));
+            long rxBusy = nicStats.get(0).busyNanos() - rx0;
+            m.put("nic_rx_ns_per_pkt", Measure.r3(frames == 0 ? 0 : rxBusy / (double) frames));
+            m.put("nic_tx_ns_per_pkt", Measure.r3(frames == 0 ? 0 : (nicBusy - rxBusy) / (double) frames));
+            m.put("nic_rx_frames_per_call", Measure.r3((nicStats.get(0).work() - rxw0)
+                    / (double) Math.max(1, nicStats.get(0).calls() - rxc0)));
+            m.put("nic_tx_frames_per_call", Measure.r3((nicStats.get(1).work() - txw0)
+                    / (double) Math.max(1, nicStats.get(1).calls() - txc0)));
             m.put("iotlb_misses_per_pkt", Measure.r3(frames == 0 ? 0 : misses / (double) frames));
             m.put("alloc_bytes_per_pkt", Measure.r3(frames == 0 ? 0 : alloc / (double) frames));
             m.put("nic_pinned", nicCore.pinNotice() == null);

@@ -17,6 +17,8 @@ import java.lang.foreign.MemorySegment;
  * it is given. The ideal peer for benchmarks: it costs what an mbuf allocation or free costs.
  */
 public final class NullEthDev extends EthDev {
+    private static final LinkStatus UP = LinkStatus.up(100_000);
+    private static final LinkStatus DOWN = LinkStatus.down(null);
     private final int packetSize;
     private final MemorySegment template;
 
@@ -61,7 +63,7 @@ public final class NullEthDev extends EthDev {
 
     @Override
     public LinkStatus link() {
-        return isStarted() ? LinkStatus.up(100_000) : LinkStatus.down(null);
+        return isStarted() ? UP : DOWN;
     }
 
     @Override

@@ -4,6 +4,11 @@ import io.havnet.dataplane.ethdev.DevInfo;
 import io.havnet.dataplane.ethdev.EthDev;
 import io.havnet.dataplane.ethdev.LinkStatus;
 import io.havnet.dataplane.mbuf.Mbuf;
+import io.havnet.dataplane.mbuf.MbufDescriptor;
+import io.havnet.dataplane.mempool.Mempool;
+
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
 import io.havnet.dataplane.net.MacAddress;
 import io.havnet.dataplane.ring.Ring;
 import io.havnet.dataplane.ring.SpscRing;
@@ -15,7 +20,8 @@ import io.havnet.dataplane.stats.Counters;
  * in-memory wire ({@link #pair}); mbufs cross it without a copy.
  */
 public final class RingEthDev extends EthDev {
-    private static final int SPEED_MBPS = 10_000;
+    private static final LinkStatus UP = LinkStatus.up(10_000);
+    private static final LinkStatus DOWN = LinkStatus.down(null);
     private final Ring[] rx;
     private final Ring[] tx;
 
@@ -67,7 +73,7 @@ public final class RingEthDev extends EthDev {
 
     @Override
     public LinkStatus link() {
-        return isStarted() ? LinkStatus.up(SPEED_MBPS) : LinkStatus.down(null);
+        return isStarted() ? UP : DOWN;
     }
 
     @Override
@@ -81,8 +87,11 @@ public final class RingEthDev extends EthDev {
             int port = portId();
             for (int i = off; i < off + k; i++) {
                 int m = pkts[i];
-                bytes += Mbuf.pktLen(m);
-                Mbuf.setPort(m, port);
+                Mempool p = Mempool.ofHandle(m);
+                MemorySegment s = p.segment();
+                long b = p.offset(m);
+                bytes += s.get(ValueLayout.JAVA_INT_UNALIGNED, b + MbufDescriptor.PKT_LEN);
+                s.set(ValueLayout.JAVA_SHORT_UNALIGNED, b + MbufDescriptor.PORT, (short) port);
             }
             Counters c = rxCounters(q);
             c.add(RXQ_PACKETS, k);

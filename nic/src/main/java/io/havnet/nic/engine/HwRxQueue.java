@@ -25,7 +25,7 @@ public final class HwRxQueue {
 
     private static final ValueLayout.OfLong LONG = ValueLayout.JAVA_LONG_UNALIGNED;
     private static final ValueLayout.OfInt INT = ValueLayout.JAVA_INT_UNALIGNED;
-    private static final ValueLayout.OfShort SHORT = ValueLayout.JAVA_SHORT_UNALIGNED;
+    private static final java.lang.invoke.VarHandle STATUS = ValueLayout.JAVA_INT.varHandle();
 
     /** A latched ring. */
     record Ring(long base, int count, int bufSize, boolean vlanStrip, int generation) {}
@@ -46,6 +46,8 @@ public final class HwRxQueue {
     private int head;
     private int seenGeneration = -1;
     private final MemorySegment desc = Arena.ofAuto().allocate(AdvRxDescriptor.SIZE, 16);
+    /** HPAs of the descriptors of the frame being written (a 9.5 KiB frame over 1 KiB buffers needs 10). */
+    private final long[] descHpa = new long[16];
     private long packets;
     private long noDescriptor;
 
@@ -88,8 +90,8 @@ public final class HwRxQueue {
         if (bsize == 0) {
             bsize = 2048;
         }
-        if (len <= 0 || len % 128 != 0) {
-            ring = null; // the 82599 requires a multiple of 128 bytes; an impossible ring stays off
+        if (len <= 0 || len % 128 != 0 || (base & 127) != 0) {
+            ring = null; // the 82599 requires 128-byte aligned rings of a multiple of 128 bytes
             return;
         }
         regs.set(offRdh, 0);
@@ -146,15 +148,19 @@ public final class HwRxQueue {
             noDescriptor++;
             return NO_DESCRIPTOR;
         }
-        // data into each descriptor's buffer
+        // data into each descriptor's buffer; the descriptor's own page is translated once for
+        // both the read and the write-back (rings are 128-byte aligned, a descriptor never crosses a page)
+        MemorySegment host = dma.host();
         int h = head;
         int done = 0;
         for (int i = 0; i < need; i++) {
             long descIova = r.base() + (long) h * AdvRxDescriptor.SIZE;
-            if (!dma.read(function, descIova, desc, 0, AdvRxDescriptor.SIZE)) {
+            long dh = dma.translate(function, descIova, true);
+            descHpa[i] = dh;
+            if (dh < 0) {
                 return FAULT; // the ring itself is unreachable: nothing can be returned to the driver
             }
-            long buf = desc.get(LONG, AdvRxDescriptor.PKT_ADDR);
+            long buf = host.get(LONG, dh + AdvRxDescriptor.PKT_ADDR);
             int chunk = Math.min(r.bufSize(), dataLen - done);
             boolean ok;
             if (stripTag && done == 0) {
@@ -172,24 +178,20 @@ public final class HwRxQueue {
             done += chunk;
             h = h + 1 == count ? 0 : h + 1;
         }
-        // write-backs, in ring order
+        // write-backs, in ring order, DD last
         h = head;
         done = 0;
+        int info = (ptype & 0x1FFF) << 4 | (rssHash != 0 ? AdvRxDescriptor.RSS_TYPE_VALID : 0);
+        int vlanField = stripTag ? tci << 16 : 0;
         for (int i = 0; i < need; i++) {
-            long descIova = r.base() + (long) h * AdvRxDescriptor.SIZE;
+            long dh = descHpa[i];
             int chunk = Math.min(r.bufSize(), dataLen - done);
             boolean last = i == need - 1;
-            desc.set(INT, AdvRxDescriptor.INFO, (ptype & 0x1FFF) << 4 | (rssHash != 0 ? AdvRxDescriptor.RSS_TYPE_VALID : 0));
-            desc.set(INT, AdvRxDescriptor.RSS_HASH, rssHash);
-            desc.set(INT, AdvRxDescriptor.STATUS_ERROR, 0);
-            desc.set(SHORT, AdvRxDescriptor.LENGTH, (short) chunk);
-            desc.set(SHORT, AdvRxDescriptor.VLAN, (short) (stripTag ? tci : 0));
             int status = AdvRxDescriptor.STAT_DD | (last ? AdvRxDescriptor.STAT_EOP | extraStatus | errors : 0)
                     | (stripTag ? AdvRxDescriptor.STAT_VP : 0);
-            if (!dma.write(function, descIova, desc, 0, AdvRxDescriptor.SIZE)
-                    || !dma.writeIntRelease(function, descIova + AdvRxDescriptor.STATUS_ERROR, status)) {
-                return FAULT;
-            }
+            host.set(LONG, dh, (long) rssHash << 32 | Integer.toUnsignedLong(info));
+            host.set(INT, dh + AdvRxDescriptor.LENGTH, chunk | vlanField);
+            STATUS.setRelease(host, dh + AdvRxDescriptor.STATUS_ERROR, status);
             done += chunk;
             h = h + 1 == count ? 0 : h + 1;
         }

@@ -69,7 +69,7 @@ public final class HwTxQueue {
         }
         long base = Integer.toUnsignedLong(regs.read(offTdbal)) | (long) regs.read(offTdbah) << 32;
         int len = regs.read(offTdlen);
-        if (len <= 0 || len % 128 != 0) {
+        if (len <= 0 || len % 128 != 0 || (base & 127) != 0) {
             ring = null;
             return;
         }

@@ -3,6 +3,8 @@ package io.havnet.nic.engine;
 import io.havnet.dataplane.agent.Agent;
 import io.havnet.dataplane.ethdev.EthDev;
 import io.havnet.dataplane.mbuf.Mbuf;
+import io.havnet.dataplane.mbuf.MbufDescriptor;
+import io.havnet.dataplane.mempool.Mempool;
 import io.havnet.dataplane.net.Ipv4Flyweight;
 import io.havnet.dataplane.net.MacAddress;
 import io.havnet.dataplane.net.Net;
@@ -21,6 +23,7 @@ import io.havnet.platform.dma.Dma;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
 
 /**
  * The receive half of the NIC's silicon (82599 datasheet §7.1, §7.10.3): takes frames from the
@@ -41,6 +44,8 @@ public final class RxEngine implements Agent {
     private final Toeplitz toeplitz = Toeplitz.defaultKey();
     private final Ipv4Flyweight ip = new Ipv4Flyweight();
     private final MemorySegment linear = Arena.ofAuto().allocate(16 * 1024 + 64, 64);
+    private int burstDelivered;
+    private int burstReplicas;
     // per-frame results of classification
     private int ptype;
     private int rssHash;
@@ -74,6 +79,8 @@ public final class RxEngine implements Agent {
             doResets(resets);
         }
         L2Table t = nic.filters().table();
+        burstDelivered = 0;
+        burstReplicas = 0;
         int n = wire.rxBurst(0, wireBuf, 0, burst);
         if (n > 0) {
             c.add(NicCounters.RX_WIRE, n);
@@ -90,6 +97,10 @@ public final class RxEngine implements Agent {
             }
             Mbuf.freeBulk(loopBuf, 0, k);
         }
+        if (burstDelivered > 0) {
+            c.add(NicCounters.RX_DELIVERED, burstDelivered);
+            c.add(NicCounters.RX_REPLICAS, burstReplicas);
+        }
         return n + k;
     }
 
@@ -103,7 +114,10 @@ public final class RxEngine implements Agent {
 
     /** Switches one frame; {@code srcPool} is the pool that sent it through the VEB, or -1. */
     private void process(L2Table t, int m, int srcPool) {
-        int len = Mbuf.pktLen(m);
+        Mempool mp = Mempool.ofHandle(m);
+        MemorySegment ms = mp.segment();
+        long mb = mp.offset(m);
+        int len = ms.get(ValueLayout.JAVA_INT_UNALIGNED, mb + MbufDescriptor.PKT_LEN);
         if (len < Net.ETHER_HDR_LEN) {
             c.add(NicCounters.RX_DROP_BAD_FRAME, 1);
             return;
@@ -114,9 +128,10 @@ public final class RxEngine implements Agent {
         }
         MemorySegment seg;
         long off;
-        if (Mbuf.nbSegs(m) == 1) {
-            seg = Mbuf.segment(m);
-            off = Mbuf.dataOffset(m);
+        if (ms.get(ValueLayout.JAVA_SHORT_UNALIGNED, mb + MbufDescriptor.NB_SEGS) == 1) {
+            seg = ms;
+            off = mb + MbufDescriptor.METADATA_SIZE
+                    + Short.toUnsignedInt(ms.get(ValueLayout.JAVA_SHORT_UNALIGNED, mb + MbufDescriptor.DATA_OFF));
         } else {
             linearize(m, len);
             seg = linear;
@@ -158,8 +173,8 @@ public final class RxEngine implements Agent {
             }
         }
         if (delivered > 0) {
-            c.add(NicCounters.RX_DELIVERED, 1);
-            c.add(NicCounters.RX_REPLICAS, delivered);
+            burstDelivered++;
+            burstReplicas += delivered;
         } else {
             c.add(firstFail, 1);
         }

@@ -3,6 +3,7 @@ package io.havnet.nic.engine;
 import io.havnet.dataplane.agent.Agent;
 import io.havnet.dataplane.ethdev.EthDev;
 import io.havnet.dataplane.mbuf.Mbuf;
+import io.havnet.dataplane.mbuf.MbufDescriptor;
 import io.havnet.dataplane.mempool.Mempool;
 import io.havnet.dataplane.net.Checksum;
 import io.havnet.dataplane.net.MacAddress;
@@ -45,6 +46,10 @@ public final class TxEngine implements Agent {
     private final MemorySegment descs = Arena.ofAuto().allocate((long) PREFETCH * AdvTxDescriptor.SIZE, 64);
     private final MemorySegment linear = Arena.ofAuto().allocate(16 * 1024 + 64, 64);
     private final int[] wireBuf = new int[256];
+    private final int[] stash = new int[32];
+    private int stashLeft;
+    /** Bytes a packet-buffer mbuf holds after its headroom. */
+    private static final int STAGING_ROOM = 2048;
     private int wireHead;
     private int wireCount;
     private final long[] carry = new long[Nic.QUEUES / 64];
@@ -97,6 +102,7 @@ public final class TxEngine implements Agent {
             }
         }
         flushWire();
+        returnStash();
         return work;
     }
 
@@ -263,15 +269,27 @@ public final class TxEngine implements Agent {
             p.txCounters().add(Pool.TX_DROPPED, 1);
             return -1;
         }
-        int m = Mbuf.alloc(staging);
+        int m = takeStaging();
         if (m == Mbuf.NONE) {
             return -2;
         }
         c.add(NicCounters.TX_FETCHED, 1);
         boolean ok;
-        if (i == j && tag < 0 && frame <= Mbuf.tailroom(m)) {
-            long dst = Mbuf.append(m, frame);
-            ok = dma.read(fn, descs.get(LONG, (long) i * 16), Mbuf.segment(m), dst, total);
+        if (i == j && frame <= STAGING_ROOM) {
+            // one buffer, one DMA (two around an inserted tag) straight into a fresh packet-buffer mbuf
+            MemorySegment ms = staging.segment();
+            long mb = staging.offset(m);
+            long dst = mb + MbufDescriptor.METADATA_SIZE + MbufDescriptor.HEADROOM;
+            ms.set(ValueLayout.JAVA_SHORT_UNALIGNED, mb + MbufDescriptor.DATA_LEN, (short) frame);
+            ms.set(ValueLayout.JAVA_INT_UNALIGNED, mb + MbufDescriptor.PKT_LEN, frame);
+            long addr = descs.get(LONG, (long) i * 16);
+            if (tag < 0) {
+                ok = dma.read(fn, addr, ms, dst, total);
+            } else {
+                ok = dma.read(fn, addr, ms, dst, 12) && dma.read(fn, addr + 12, ms, dst + 16, total - 12);
+                ms.set(Net.BE16, dst + 12, (short) Net.ETHER_TYPE_VLAN);
+                ms.set(Net.BE16, dst + 14, (short) tag);
+            }
         } else {
             ok = gather(fn, i, j, tag);
             if (ok) {
@@ -295,6 +313,25 @@ public final class TxEngine implements Agent {
             offloadChecksums(q, m, tag >= 0, firstOlinfo);
         }
         return m;
+    }
+
+    /** A reset packet-buffer mbuf from this engine's stash (refilled in bulk), or NONE when the buffer is exhausted. */
+    private int takeStaging() {
+        if (stashLeft == 0) {
+            if (Mbuf.allocBulk(staging, stash, 0, stash.length) != stash.length) {
+                return Mbuf.alloc(staging);
+            }
+            stashLeft = stash.length;
+        }
+        return stash[--stashLeft];
+    }
+
+    /** Returns the stash to the packet buffer (end of every round: nothing is held between rounds). */
+    private void returnStash() {
+        if (stashLeft > 0) {
+            staging.putBulk(stash, 0, stashLeft);
+            stashLeft = 0;
+        }
     }
 
     /** Copies the buffers of descriptors [i, j] into {@link #linear}, inserting a VLAN tag if asked. */
@@ -358,13 +395,16 @@ public final class TxEngine implements Agent {
     /** Applies the pool's rules and sends {@code m} to the wire and/or local pools. */
     private void transmit(Pool p, PoolConfig cfg, int m) {
         Counters pc = p.txCounters();
-        int len = Mbuf.pktLen(m);
+        Mempool mp = Mempool.ofHandle(m);
+        MemorySegment s = mp.segment();
+        long mb = mp.offset(m);
+        int len = s.get(ValueLayout.JAVA_INT_UNALIGNED, mb + MbufDescriptor.PKT_LEN);
         if (p.isVf() && cfg.linkState() == LinkState.DISABLE) {
             drop(m, pc, NicCounters.TX_DROP_LINK_DOWN);
             return;
         }
-        MemorySegment s = Mbuf.segment(m);
-        long off = Mbuf.dataOffset(m);
+        long off = mb + MbufDescriptor.METADATA_SIZE
+                + Short.toUnsignedInt(s.get(ValueLayout.JAVA_SHORT_UNALIGNED, mb + MbufDescriptor.DATA_OFF));
         long dst = (long) Short.toUnsignedInt(s.get(Net.BE16, off)) << 32 | Integer.toUnsignedLong(s.get(Net.BE32, off + 2));
         long src = (long) Short.toUnsignedInt(s.get(Net.BE16, off + 6)) << 32
                 | Integer.toUnsignedLong(s.get(Net.BE32, off + 8));

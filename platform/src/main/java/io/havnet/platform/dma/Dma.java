@@ -36,6 +36,14 @@ public final class Dma {
         return iommu;
     }
 
+    /**
+     * Host memory, for accesses to an HPA this engine obtained from {@link #translate} — the fast
+     * path for descriptors, which are 16-byte aligned and never cross a page.
+     */
+    public MemorySegment host() {
+        return host;
+    }
+
     /** Translations served from this engine's IOTLB. */
     public long iotlbHits() {
         return iotlb.hits;
