@@ -51,7 +51,7 @@ class CliTest {
         assertTrue(r.err().contains("'many' is not an int"), r.err());
         r = run("bench");
         assertEquals(2, r.code());
-        assertTrue(r.err().startsWith("havnet: bench needs a benchmark: ring, mempool, fwd or nic"), r.err());
+        assertTrue(r.err().startsWith("havnet: bench needs a benchmark: ring, mempool, fwd, nic or paths"), r.err());
     }
 
     @Test
@@ -86,5 +86,27 @@ class CliTest {
         JsonNode j = new ObjectMapper().readTree(r.out());
         assertEquals("havnet-mempool-cache", j.get("results").get(0).get("name").asText());
         assertEquals("havnet-mempool-nocache", j.get("results").get(2).get("name").asText());
+    }
+
+    @Test
+    void benchPathsJsonPutsTheThreePathsSideBySide() throws Exception {
+        Run r = run("bench", "paths", "--json", "--seconds", "0.5", "--vms", "1", "--frame-sizes", "64");
+        assertEquals(0, r.code(), r.err());
+        JsonNode runs = new ObjectMapper().readTree(r.out()).get("runs");
+        assertEquals(3, runs.size());
+        Set<String> paths = new HashSet<>();
+        for (JsonNode run : runs) {
+            paths.add(run.get("path").asText());
+            assertTrue(run.get("mpps").asDouble() > 0, run.toString());
+            if (run.get("path").asText().equals("sriov")) {
+                assertEquals(0.0, run.get("hypervisor_ns_per_pkt").asDouble(), "SR-IOV: no hypervisor time");
+            } else {
+                assertTrue(run.get("hypervisor_ns_per_pkt").asDouble() > 0);
+            }
+        }
+        assertEquals(Set.of("vswitch", "vmdq", "sriov"), paths);
+        r = run("bench", "paths", "--paths", "sr-iov");
+        assertEquals(2, r.code());
+        assertEquals("havnet: unknown value 'sr-iov' (expected vswitch, vmdq, sriov)", r.err().strip());
     }
 }

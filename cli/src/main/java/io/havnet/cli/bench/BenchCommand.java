@@ -6,7 +6,7 @@ import picocli.CommandLine.Command;
 @Command(name = "bench",
         description = "Benchmarks, each next to a peer measured in the same run.",
         mixinStandardHelpOptions = true,
-        subcommands = {BenchRing.class, BenchMempool.class, BenchFwd.class, BenchNic.class})
+        subcommands = {BenchRing.class, BenchMempool.class, BenchFwd.class, BenchNic.class, BenchPaths.class})
 public final class BenchCommand implements Runnable {
     @picocli.CommandLine.Spec
     picocli.CommandLine.Model.CommandSpec spec;
@@ -14,6 +14,6 @@ public final class BenchCommand implements Runnable {
     @Override
     public void run() {
         throw new picocli.CommandLine.ParameterException(spec.commandLine(),
-                "bench needs a benchmark: ring, mempool, fwd or nic");
+                "bench needs a benchmark: ring, mempool, fwd, nic or paths");
     }
 }

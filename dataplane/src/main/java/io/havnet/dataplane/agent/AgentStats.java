@@ -33,7 +33,8 @@ public final class AgentStats {
         return calls;
     }
 
-    void record(long nanos, int workDone) {
+    /** Records one doWork() call (the thread running the agent only). */
+    public void record(long nanos, int workDone) {
         // single writer: the thread running the agent
         calls = calls + 1;
         if (workDone > 0) {

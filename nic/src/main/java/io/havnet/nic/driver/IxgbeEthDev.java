@@ -508,6 +508,36 @@ public abstract class IxgbeEthDev extends EthDev {
         }
     }
 
+    /** mbufs this driver holds now: posted RX buffers, its refill stash, frames half-received, unreclaimed TX. */
+    public int heldMbufs() {
+        int n = 0;
+        for (RxRing r : rx) {
+            if (r == null || r.sw == null) {
+                continue;
+            }
+            for (int m : r.sw) {
+                if (m != Mbuf.NONE) {
+                    n++;
+                }
+            }
+            n += r.refillLeft;
+            if (r.head != Mbuf.NONE) {
+                n += Mbuf.nbSegs(r.head);
+            }
+        }
+        for (TxRing t : tx) {
+            if (t == null || t.sw == null) {
+                continue;
+            }
+            for (int m : t.sw) {
+                if (m != Mbuf.NONE) {
+                    n += Mbuf.nbSegs(m);
+                }
+            }
+        }
+        return n;
+    }
+
     /** TX descriptors handed to the device and not yet completed, per queue. */
     public int txInFlight(int q) {
         return tx[q].inFlight;

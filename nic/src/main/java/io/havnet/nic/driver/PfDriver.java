@@ -81,6 +81,17 @@ public final class PfDriver implements Nic.ResetListener {
         filters.setDefaultPool(on ? nic.pfPool() : -1);
     }
 
+    /** Adds a MAC to the PF pool's filters: a host behind the PF (a VM on the host's software switch). */
+    public void addPfMac(long mac) {
+        filters.addMac(nic.pfPool(), mac);
+    }
+
+    public void removePfMac(long mac) {
+        if (mac != nic.portMac()) {
+            filters.removeMac(nic.pfPool(), mac);
+        }
+    }
+
     // ------------------------------------------------------------------ VMDq pools
 
     /**

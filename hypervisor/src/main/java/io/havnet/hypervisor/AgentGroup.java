@@ -1,0 +1,92 @@
+package io.havnet.hypervisor;
+
+import io.havnet.dataplane.agent.Agent;
+import io.havnet.dataplane.agent.AgentStats;
+import io.havnet.hypervisor.accounting.Component;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Agents that run together on one lcore (or in the deterministic runner), with members added and
+ * removed while it runs (VMs come and go). Each member is timed into its component's
+ * {@link AgentStats}; {@link #rounds()} lets the host wait until a removed member can no longer
+ * be running.
+ */
+public final class AgentGroup implements Agent {
+    /** A member: an agent, the component its time belongs to, its stats, and an on/off switch (VM pause). */
+    public static final class Member {
+        final Agent agent;
+        final Component component;
+        final AgentStats stats;
+        volatile boolean enabled = true;
+
+        Member(Agent agent, Component component) {
+            this.agent = agent;
+            this.component = component;
+            this.stats = new AgentStats(agent.roleName());
+            component.addAgent(stats);
+        }
+
+        public void setEnabled(boolean on) {
+            enabled = on;
+        }
+
+        public AgentStats stats() {
+            return stats;
+        }
+    }
+
+    private final String name;
+    private volatile Member[] members = new Member[0];
+    private volatile long rounds;
+
+    public AgentGroup(String name) {
+        this.name = name;
+    }
+
+    @Override
+    public String roleName() {
+        return name;
+    }
+
+    public synchronized Member add(Agent a, Component c) {
+        Member m = new Member(a, c);
+        List<Member> l = new ArrayList<>(List.of(members));
+        l.add(m);
+        members = l.toArray(new Member[0]);
+        return m;
+    }
+
+    public synchronized void remove(Member m) {
+        List<Member> l = new ArrayList<>(List.of(members));
+        l.remove(m);
+        members = l.toArray(new Member[0]);
+    }
+
+    public List<Member> members() {
+        return List.of(members);
+    }
+
+    /** Completed rounds. */
+    public long rounds() {
+        return rounds;
+    }
+
+    @Override
+    public int doWork() {
+        Member[] ms = members;
+        int work = 0;
+        for (Member m : ms) {
+            if (!m.enabled) {
+                continue;
+            }
+            long t0 = System.nanoTime();
+            int w = m.agent.doWork();
+            m.stats.record(System.nanoTime() - t0, w);
+            work += w;
+        }
+        rounds = rounds + 1;
+        return work;
+    }
+}

@@ -1,0 +1,529 @@
+package io.havnet.hypervisor;
+
+import io.havnet.dataplane.agent.Agent;
+import io.havnet.dataplane.agent.IdleStrategy;
+import io.havnet.dataplane.agent.Lcore;
+import io.havnet.dataplane.agent.LcoreId;
+import io.havnet.dataplane.clock.Clock;
+import io.havnet.dataplane.ethdev.EthConf;
+import io.havnet.dataplane.ethdev.EthDev;
+import io.havnet.dataplane.mbuf.MbufPool;
+import io.havnet.dataplane.memory.HugePagePolicy;
+import io.havnet.dataplane.memory.MemoryRegion;
+import io.havnet.dataplane.mempool.Mempool;
+import io.havnet.hypervisor.accounting.Component;
+import io.havnet.hypervisor.accounting.CostModel;
+import io.havnet.hypervisor.memory.GuestMemory;
+import io.havnet.hypervisor.virtio.VirtioNetBackend;
+import io.havnet.hypervisor.virtio.VirtioNetPmd;
+import io.havnet.hypervisor.vmdq.VmdqRelay;
+import io.havnet.hypervisor.vmdq.VmdqRelays;
+import io.havnet.hypervisor.vswitch.VSwitch;
+import io.havnet.nic.Nic;
+import io.havnet.nic.driver.PfDriver;
+import io.havnet.nic.driver.PoolEthDev;
+import io.havnet.nic.driver.VfEthDev;
+import io.havnet.platform.Platform;
+import io.havnet.platform.memory.PageAllocator;
+import io.havnet.platform.paging.PageTable;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.BooleanSupplier;
+
+/**
+ * One server: host memory, IOMMU, the NIC and its PF driver, the hypervisor's vSwitch, and VMs,
+ * each on its own I/O path (paths can be mixed). The host runs either deterministically
+ * ({@link #runOnce()}, for tests) or on lcores ({@link #start(Placement)}).
+ *
+ * <p>Agents are grouped by where their time belongs: the NIC engines (NIC time), the hypervisor
+ * (PF mailbox service, vSwitch, VMDq relays) and the guests (one vCPU agent per VM).
+ */
+public final class Host implements AutoCloseable {
+    private final Platform platform;
+    private final EthDev wire;
+    private final Nic nic;
+    private final PfDriver pf;
+    private final Clock clock;
+    private final CostModel costModel;
+    private final MemoryRegion hostRegion;
+    private final Mempool hostPool;
+    private final PoolEthDev uplink;
+    private final VSwitch vswitch;
+    private final VmdqRelays relays = new VmdqRelays();
+    private final Component nicComponent = new Component("nic", Component.Kind.NIC);
+    private final Component hypervisor = new Component("hypervisor", Component.Kind.HYPERVISOR);
+    private final AgentGroup nicGroup = new AgentGroup("nic");
+    private final AgentGroup hvGroup = new AgentGroup("hypervisor");
+    private final AgentGroup guestGroup = new AgentGroup("guests");
+    private final AgentGroup wireGroup = new AgentGroup("wire");
+    private final Map<String, Vm> vms = new LinkedHashMap<>();
+    private final boolean[] vfTaken;
+    private List<Lcore> lcores = List.of();
+    private boolean deterministicLcoreId;
+
+    private Host(Builder b) {
+        this.platform = b.platform != null ? b.platform : Platform.create(b.memory, b.hugePages);
+        this.wire = b.wire;
+        this.clock = b.clock;
+        this.costModel = b.costModel;
+        this.nic = Nic.builder("nic0", platform, wire).numVfs(b.vfs).pools(b.pools).veb(b.veb).clock(clock).build();
+        this.pf = new PfDriver(nic);
+        this.vfTaken = new boolean[b.vfs];
+        this.hostRegion = platform.memory().allocateRegion("host-pools", MbufPool.bytesFor(b.hostMbufs, 2048) + (16L << 20));
+        this.hostPool = MbufPool.builder("host", hostRegion).count(b.hostMbufs).build();
+        nicGroup.add(nic.rxEngine(), nicComponent);
+        nicGroup.add(nic.txEngine(), nicComponent);
+        hvGroup.add(pf.mailboxService(), hypervisor);
+        nicComponent.addDrops("nic-rx", nic.counters().rx());
+        // the PF's default pool is the vSwitch's uplink
+        this.uplink = pf.openPool("pf-pool", nic.pfPool(), hostRegion);
+        uplink.configure(1, 1, EthConf.defaults());
+        uplink.rxQueueSetup(0, 512, hostPool);
+        uplink.txQueueSetup(0, 512);
+        uplink.start();
+        this.vswitch = new VSwitch("vswitch", hypervisor, clock, b.macAgingNanos, hostPool);
+        vswitch.addUplink("uplink", uplink);
+        hvGroup.add(vswitch, hypervisor);
+        hvGroup.add(relays, hypervisor);
+    }
+
+    public static Builder builder(EthDev wire) {
+        return new Builder(wire);
+    }
+
+    public Platform platform() {
+        return platform;
+    }
+
+    public Nic nic() {
+        return nic;
+    }
+
+    public PfDriver pf() {
+        return pf;
+    }
+
+    /** The host's port on the PF's default pool (the vSwitch uplink). */
+    public PoolEthDev uplink() {
+        return uplink;
+    }
+
+    public VSwitch vswitch() {
+        return vswitch;
+    }
+
+    public Clock clock() {
+        return clock;
+    }
+
+    public CostModel costModel() {
+        return costModel;
+    }
+
+    /** Host mbufs (uplink, vSwitch, relays). */
+    public Mempool hostPool() {
+        return hostPool;
+    }
+
+    public Component hypervisorComponent() {
+        return hypervisor;
+    }
+
+    public Component nicComponent() {
+        return nicComponent;
+    }
+
+    public synchronized List<Vm> vms() {
+        return List.copyOf(vms.values());
+    }
+
+    public synchronized Vm vm(String name) {
+        Vm v = vms.get(name);
+        if (v == null) {
+            throw new IllegalArgumentException("no VM named '" + name + "'");
+        }
+        return v;
+    }
+
+    // ------------------------------------------------------------------ running
+
+    /** One deterministic round of every agent (NIC, hypervisor, guests) on the calling thread. */
+    public int runOnce() {
+        if (!lcores.isEmpty()) {
+            throw new IllegalStateException("the host runs on lcores; runOnce is for deterministic runs");
+        }
+        if (!deterministicLcoreId) {
+            LcoreId.acquire();
+            deterministicLcoreId = true;
+        }
+        return wireGroup.doWork() + nicGroup.doWork() + hvGroup.doWork() + guestGroup.doWork();
+    }
+
+    /** Deterministic rounds until {@code idleRounds} rounds in a row did nothing (at most {@code max} rounds). */
+    public long runUntilIdle(int idleRounds, long max) {
+        long work = 0;
+        int idle = 0;
+        for (long r = 0; r < max; r++) {
+            int w = runOnce();
+            work += w;
+            idle = w == 0 ? idle + 1 : 0;
+            if (idle >= idleRounds) {
+                return work;
+            }
+        }
+        throw new IllegalStateException("host still busy after " + max + " rounds");
+    }
+
+    /** Where each group of agents runs. */
+    public record Placement(int nicCpu, int hypervisorCpu, int guestCpu, int wireCpu) {
+        /**
+         * The NIC alone on CPU 0 (the card's silicon); hypervisor, guests and the outside world
+         * on CPU 1 (the reference machine has two).
+         */
+        public static Placement twoCores() {
+            return new Placement(0, 1, 1, 1);
+        }
+    }
+
+    /** Starts the agents on lcores, one per distinct CPU of {@code p}, busy-polling. */
+    public synchronized void start(Placement p) {
+        if (!lcores.isEmpty()) {
+            throw new IllegalStateException("already started");
+        }
+        Map<Integer, List<Agent>> byCpu = new LinkedHashMap<>();
+        byCpu.computeIfAbsent(p.nicCpu(), k -> new ArrayList<>()).add(nicGroup);
+        byCpu.computeIfAbsent(p.hypervisorCpu(), k -> new ArrayList<>()).add(hvGroup);
+        byCpu.computeIfAbsent(p.guestCpu(), k -> new ArrayList<>()).add(guestGroup);
+        byCpu.computeIfAbsent(p.wireCpu(), k -> new ArrayList<>()).add(wireGroup);
+        List<Lcore> ls = new ArrayList<>();
+        for (Map.Entry<Integer, List<Agent>> e : byCpu.entrySet()) {
+            ls.add(Lcore.builder().name("host-cpu" + e.getKey()).cpu(e.getKey()).idle(IdleStrategy.spin())
+                    .agents(e.getValue()).start());
+        }
+        lcores = ls;
+    }
+
+    /** Stops the lcores (the host can then run deterministically again or be closed). */
+    public synchronized void stop() {
+        for (Lcore l : lcores) {
+            l.close();
+        }
+        lcores = List.of();
+    }
+
+    public boolean running() {
+        return !lcores.isEmpty();
+    }
+
+    /** Waits until {@code cond} holds, driving the host when it runs deterministically. */
+    private void await(BooleanSupplier cond, String what) {
+        long deadline = System.nanoTime() + 10_000_000_000L;
+        while (!cond.getAsBoolean()) {
+            if (lcores.isEmpty()) {
+                runOnce();
+            } else {
+                Thread.onSpinWait();
+            }
+            if (System.nanoTime() > deadline) {
+                throw new IllegalStateException("timed out waiting for " + what);
+            }
+        }
+    }
+
+    /** Waits until every agent of {@code g} finished a round that began after now. */
+    private void awaitRounds(AgentGroup g) {
+        long r = g.rounds();
+        await(() -> g.rounds() >= r + 2, g.roleName() + " to move on");
+    }
+
+    private Runnable pump() {
+        return () -> {
+            if (lcores.isEmpty()) {
+                runOnce();
+            } else {
+                Thread.onSpinWait();
+            }
+        };
+    }
+
+    /**
+     * Runs {@code a} as part of the outside world — what stands at the other end of the wire in
+     * benchmarks and demos (a traffic generator or reflector) — on the placement's wire CPU,
+     * accounted to {@code c}.
+     */
+    public AgentGroup.Member addWireAgent(Agent a, Component c) {
+        return wireGroup.add(a, c);
+    }
+
+    /** The hypervisor's agents (PF mailbox service, vSwitch, VMDq relays), with their stats. */
+    public List<AgentGroup.Member> hypervisorAgents() {
+        return hvGroup.members();
+    }
+
+    // ------------------------------------------------------------------ VMs
+
+    /** Creates, connects and starts a VM. */
+    public synchronized Vm createVm(VmSpec spec) {
+        if (vms.containsKey(spec.name())) {
+            throw new IllegalArgumentException("a VM named '" + spec.name() + "' exists already");
+        }
+        Component comp = new Component("vm:" + spec.name(), Component.Kind.GUEST);
+        GuestMemory mem = GuestMemory.allocate(spec.name(), platform.memory(), spec.memoryBytes());
+        Vm vm = new Vm(spec, comp, mem);
+        try {
+            vm.pool = MbufPool.builder(spec.name(), mem.region()).count(spec.mbufs()).build();
+            switch (spec.path()) {
+                case VSWITCH -> connectVswitch(vm);
+                case VMDQ -> connectVmdq(vm);
+                case SRIOV -> connectSriov(vm);
+            }
+            if (spec.path() != IoPath.VSWITCH) {
+                // the hypervisor knows where it put this VM: behind the uplink, so the vSwitch never floods for it
+                vswitch.addStatic(vswitch.uplinkPort(), Math.max(0, spec.vlan()), spec.effectiveMac().value());
+            }
+            vm.vcpu = guestGroup.add(spec.app().create(new GuestApp.Context(spec.name(), vm.vnic, vm.pool, clock, comp)), comp);
+            vm.state = Vm.State.RUNNING;
+            vms.put(spec.name(), vm);
+            return vm;
+        } catch (RuntimeException e) {
+            teardown(vm);
+            throw e;
+        }
+    }
+
+    private void startVnic(Vm vm, EthDev d) {
+        d.configure(1, 1, EthConf.defaults());
+        d.rxQueueSetup(0, vm.spec.ringSize(), vm.pool);
+        d.txQueueSetup(0, vm.spec.ringSize());
+        d.start();
+        vm.vnic = d;
+    }
+
+    private void connectVswitch(Vm vm) {
+        VmSpec s = vm.spec;
+        vm.backend = new VirtioNetBackend(s.name() + "-virtio", vm.memory, s.effectiveMac().value(), vm.component,
+                hypervisor);
+        startVnic(vm, VirtioNetPmd.probe(s.name() + "-eth0", vm.backend, vm.memory.region(), s.pollMode()));
+        vm.switchPort = vswitch.addVirtioPort(s.name(), vm.backend, Math.max(0, s.vlan()), s.effectiveMac().value());
+        // the NIC must know the VMs behind the PF, or its VEB sends VF traffic for them to the wire
+        // (the "bridge fdb add MAC dev PF self" of a Linux host)
+        pf.addPfMac(s.effectiveMac().value());
+    }
+
+    private void connectVmdq(Vm vm) {
+        VmSpec s = vm.spec;
+        vm.vmdqPool = pf.allocateVmdqPool(s.effectiveMac().value(), s.vlan());
+        vm.poolPort = pf.openPool(s.name() + "-pool", vm.vmdqPool, hostRegion);
+        vm.poolPort.configure(1, 1, EthConf.defaults());
+        vm.poolPort.rxQueueSetup(0, 256, hostPool);
+        vm.poolPort.txQueueSetup(0, 256);
+        vm.poolPort.start();
+        vm.backend = new VirtioNetBackend(s.name() + "-virtio", vm.memory, s.effectiveMac().value(), vm.component,
+                hypervisor);
+        startVnic(vm, VirtioNetPmd.probe(s.name() + "-eth0", vm.backend, vm.memory.region(), s.pollMode()));
+        vm.relay = new VmdqRelay(s.name() + "-relay", vm.poolPort, vm.backend, hostPool, hypervisor);
+        relays.add(vm.relay);
+    }
+
+    private void connectSriov(Vm vm) {
+        VmSpec s = vm.spec;
+        int vf = -1;
+        for (int i = 0; i < vfTaken.length; i++) {
+            if (!vfTaken[i]) {
+                vf = i;
+                break;
+            }
+        }
+        if (vf < 0) {
+            throw new IllegalStateException("VM " + s.name() + ": all " + vfTaken.length + " VFs are assigned");
+        }
+        vfTaken[vf] = true;
+        vm.vf = vf;
+        // VT-d: the VF's DMA goes through a domain that maps exactly the VM's RAM at its GPAs
+        vm.domain = platform.iommu().createDomain("vm:" + s.name());
+        vm.domain.map(0, vm.memory.hostPhysicalBase(), vm.memory.size(), PageAllocator.PAGE_2M,
+                PageTable.READ | PageTable.WRITE);
+        platform.iommu().attach(nic.vf(vf), vm.domain);
+        pf.setVfMac(vf, s.effectiveMac());
+        pf.setVfVlan(vf, Math.max(0, s.vlan()), s.qos());
+        pf.setVfSpoofCheck(vf, s.spoofCheck());
+        pf.setVfTrust(vf, s.trust());
+        pf.setVfMaxTxRate(vf, s.maxTxRateMbps());
+        // the VF's BAR is mapped into the VM: the guest's driver talks to it without exits
+        startVnic(vm, VfEthDev.probe(s.name() + "-vf" + vf, nic.vfRegisters(vf), vm.memory.region(), pump()));
+    }
+
+    /** Stops a VM's vCPU (its device keeps its buffers; frames for it queue up or are dropped and counted). */
+    public synchronized void pauseVm(String name) {
+        Vm vm = vm(name);
+        if (vm.state != Vm.State.RUNNING) {
+            throw new IllegalStateException(vm + " is not running");
+        }
+        vm.vcpu.setEnabled(false);
+        vm.state = Vm.State.PAUSED;
+    }
+
+    public synchronized void resumeVm(String name) {
+        Vm vm = vm(name);
+        if (vm.state != Vm.State.PAUSED) {
+            throw new IllegalStateException(vm + " is not paused");
+        }
+        vm.vcpu.setEnabled(true);
+        vm.state = Vm.State.RUNNING;
+    }
+
+    /**
+     * Destroys a VM: its vCPU stops, the hypervisor forgets its port or relay, an assigned VF is
+     * reset (FLR) and its IOMMU domain removed, every guest buffer is freed and every page returned.
+     */
+    public synchronized void destroyVm(String name) {
+        Vm vm = vm(name);
+        guestGroup.remove(vm.vcpu);
+        awaitRounds(guestGroup);
+        if (vm.switchPort != null) {
+            vswitch.removePort(vm.switchPort);
+            awaitRounds(hvGroup);
+            pf.removePfMac(vm.spec.effectiveMac().value());
+        }
+        if (vm.relay != null) {
+            relays.remove(vm.relay);
+            awaitRounds(hvGroup);
+        }
+        if (vm.spec.path() != IoPath.VSWITCH) {
+            vswitch.removeAddress(Math.max(0, vm.spec.vlan()), vm.spec.effectiveMac().value());
+        }
+        if (vm.vf >= 0) {
+            nic.resetVf(vm.vf);
+            int vf = vm.vf;
+            await(() -> !nic.resetPending(vf), "the reset of VF " + vf);
+        }
+        teardown(vm);
+        vms.remove(name);
+    }
+
+    private void teardown(Vm vm) {
+        if (vm.vnic != null) {
+            vm.vnic.close();
+        }
+        if (vm.poolPort != null) {
+            vm.poolPort.close();
+        }
+        if (vm.vmdqPool >= 0) {
+            pf.releaseVmdqPool(vm.vmdqPool);
+        }
+        if (vm.domain != null) {
+            platform.iommu().destroyDomain(vm.domain);
+        }
+        if (vm.vf >= 0) {
+            vfTaken[vm.vf] = false;
+        }
+        if (vm.pool != null) {
+            vm.pool.close();
+        }
+        vm.memory.destroy();
+        vm.state = Vm.State.DESTROYED;
+    }
+
+    /** Everything measured so far: the NIC, the hypervisor, every VM. */
+    public synchronized List<Component.Snapshot> accounting() {
+        List<Component.Snapshot> l = new ArrayList<>();
+        l.add(nicComponent.snapshot());
+        l.add(hypervisor.snapshot());
+        for (Vm v : vms.values()) {
+            l.add(v.component.snapshot());
+        }
+        return l;
+    }
+
+    @Override
+    public synchronized void close() {
+        stop();
+        for (String n : new ArrayList<>(vms.keySet())) {
+            destroyVm(n);
+        }
+        uplink.close();
+        hostPool.close();
+        nic.close();
+        if (deterministicLcoreId) {
+            LcoreId.release();
+        }
+        platform.close();
+    }
+
+    /** Host parameters. */
+    public static final class Builder {
+        private final EthDev wire;
+        private Platform platform;
+        private long memory = 1L << 30;
+        private HugePagePolicy hugePages = HugePagePolicy.AUTO;
+        private int vfs = 8;
+        private int pools;
+        private boolean veb = true;
+        private Clock clock = Clock.SYSTEM;
+        private CostModel costModel = CostModel.OFF;
+        private int hostMbufs = 16383;
+        private long macAgingNanos = 300_000_000_000L;
+
+        Builder(EthDev wire) {
+            this.wire = wire;
+        }
+
+        public Builder memory(long bytes) {
+            this.memory = bytes;
+            return this;
+        }
+
+        public Builder hugePages(HugePagePolicy p) {
+            this.hugePages = p;
+            return this;
+        }
+
+        public Builder platform(Platform p) {
+            this.platform = p;
+            return this;
+        }
+
+        public Builder vfs(int n) {
+            this.vfs = n;
+            return this;
+        }
+
+        public Builder pools(int n) {
+            this.pools = n;
+            return this;
+        }
+
+        public Builder veb(boolean on) {
+            this.veb = on;
+            return this;
+        }
+
+        public Builder clock(Clock c) {
+            this.clock = c;
+            return this;
+        }
+
+        public Builder costModel(CostModel m) {
+            this.costModel = m;
+            return this;
+        }
+
+        public Builder hostMbufs(int n) {
+            this.hostMbufs = n;
+            return this;
+        }
+
+        /** vSwitch MAC aging time (default 300 s, Linux bridge's default). */
+        public Builder macAging(long nanos) {
+            this.macAgingNanos = nanos;
+            return this;
+        }
+
+        public Host build() {
+            return new Host(this);
+        }
+    }
+}

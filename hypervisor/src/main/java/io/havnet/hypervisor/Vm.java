@@ -1,0 +1,104 @@
+package io.havnet.hypervisor;
+
+import io.havnet.dataplane.ethdev.EthDev;
+import io.havnet.dataplane.mempool.Mempool;
+import io.havnet.hypervisor.accounting.Component;
+import io.havnet.hypervisor.memory.GuestMemory;
+import io.havnet.hypervisor.virtio.VirtioNetBackend;
+import io.havnet.hypervisor.vmdq.VmdqRelay;
+import io.havnet.hypervisor.vswitch.SwitchPort;
+import io.havnet.nic.driver.PoolEthDev;
+import io.havnet.platform.iommu.IommuDomain;
+
+/**
+ * A virtual machine: guest RAM behind its EPT, a vCPU that runs the guest application, and one
+ * network device reached through its I/O path. Life cycle: created → running ⇄ paused →
+ * destroyed; destroy gives back every page and buffer and resets an assigned VF.
+ */
+public final class Vm {
+    /** Life-cycle states. */
+    public enum State { CREATED, RUNNING, PAUSED, DESTROYED }
+
+    final VmSpec spec;
+    final Component component;
+    final GuestMemory memory;
+    volatile State state = State.CREATED;
+    Mempool pool;
+    EthDev vnic;
+    AgentGroup.Member vcpu;
+    // vswitch / vmdq
+    VirtioNetBackend backend;
+    SwitchPort switchPort;
+    int vmdqPool = -1;
+    PoolEthDev poolPort;
+    VmdqRelay relay;
+    // sriov
+    int vf = -1;
+    IommuDomain domain;
+
+    Vm(VmSpec spec, Component component, GuestMemory memory) {
+        this.spec = spec;
+        this.component = component;
+        this.memory = memory;
+    }
+
+    public String name() {
+        return spec.name();
+    }
+
+    public VmSpec spec() {
+        return spec;
+    }
+
+    public IoPath path() {
+        return spec.path();
+    }
+
+    public State state() {
+        return state;
+    }
+
+    /** Its accounting component. */
+    public Component component() {
+        return component;
+    }
+
+    public GuestMemory memory() {
+        return memory;
+    }
+
+    /** The guest's network device (virtio-net or a VF). */
+    public EthDev vnic() {
+        return vnic;
+    }
+
+    /** The guest's mbuf pool (in guest RAM). */
+    public Mempool pool() {
+        return pool;
+    }
+
+    /** The assigned VF, or -1. */
+    public int vf() {
+        return vf;
+    }
+
+    /** The VMDq pool, or -1. */
+    public int vmdqPool() {
+        return vmdqPool;
+    }
+
+    /** The virtio backend (vswitch and vmdq paths), or null. */
+    public VirtioNetBackend backend() {
+        return backend;
+    }
+
+    /** The IOMMU domain of an assigned VF, or null. */
+    public IommuDomain iommuDomain() {
+        return domain;
+    }
+
+    @Override
+    public String toString() {
+        return "VM " + spec.name() + " (" + spec.path().label() + ", " + state.name().toLowerCase() + ")";
+    }
+}

@@ -1,0 +1,537 @@
+package io.havnet.hypervisor.virtio;
+
+import io.havnet.dataplane.mbuf.Mbuf;
+import io.havnet.dataplane.mempool.Mempool;
+import io.havnet.dataplane.stats.CounterDef;
+import io.havnet.dataplane.stats.Counters;
+import io.havnet.hypervisor.accounting.Component;
+import io.havnet.hypervisor.memory.GuestMemory;
+
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.lang.invoke.VarHandle;
+import java.nio.ByteOrder;
+import java.util.List;
+
+/**
+ * The host side of a virtio-net device (virtio 1.2 §5.1): the device model the guest's driver
+ * programs through the transport (features, status, queue addresses, notify), and the data path
+ * the hypervisor runs — {@link #fromGuest} empties the TX virtqueue into host mbufs,
+ * {@link #toGuest} copies host frames into the buffers the guest posted on the RX virtqueue.
+ * Every guest address is checked against guest RAM; a ring that lies (bad index, descriptor
+ * loop, address outside RAM) puts the device in NEEDS_RESET and it stops touching that guest.
+ *
+ * <p>Transport accesses are MMIO: each one is a VM exit, counted on the VM's component; the
+ * notify register is the one the data path uses. Interrupts the device raises are counted too.
+ */
+public final class VirtioNetBackend {
+    static final ValueLayout.OfShort U16 = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+    static final ValueLayout.OfInt U32 = ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+    static final ValueLayout.OfLong U64 = ValueLayout.JAVA_LONG_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+    static final VarHandle IDX = ValueLayout.JAVA_SHORT.withOrder(ByteOrder.LITTLE_ENDIAN).varHandle();
+
+    public static final long OFFERED_FEATURES = 1L << Virtio.F_VERSION_1 | 1L << Virtio.F_NET_MAC
+            | 1L << Virtio.F_NET_MRG_RXBUF | 1L << Virtio.F_RING_EVENT_IDX | 1L << Virtio.F_NET_STATUS;
+    public static final int MAX_QUEUE_SIZE = 1024;
+
+    public static final int DROP_RX_NO_BUFFER = 0;
+    public static final int DROP_RX_BROKEN = 1;
+    public static final int DROP_TX_BAD_DESC = 2;
+    public static final int DROP_RX_TOO_LONG = 3;
+    public static final List<CounterDef> DROPS = List.of(
+            new CounterDef("guest_rx_no_buffer", "frames", "frames for a guest that had posted no RX buffer"),
+            new CounterDef("guest_rx_device_broken", "frames", "frames for a virtio device in NEEDS_RESET"),
+            new CounterDef("guest_tx_bad_descriptor", "frames", "guest frames whose descriptors were invalid"),
+            new CounterDef("guest_rx_too_long", "frames", "frames longer than the guest's buffers can take"));
+
+    /** One virtqueue as the device sees it. */
+    static final class Queue {
+        int size;
+        long desc;
+        long avail;
+        long used;
+        boolean enabled;
+        int lastAvail;
+        int usedIdx;
+    }
+
+    private final String name;
+    private final GuestMemory mem;
+    private final MemorySegment ram;
+    private final long mac;
+    private final Component vm;
+    private final Component hypervisor;
+    private final Counters drops = new Counters(DROPS);
+    private final Queue[] queues = {new Queue(), new Queue()};
+    private volatile int status;
+    private long driverFeatures;
+    private volatile boolean linkUp = true;
+    private volatile String brokenReason;
+    private long rxCopiedBytes;
+    private long txCopiedBytes;
+    private long rxFrames;
+    private long txFrames;
+
+    public VirtioNetBackend(String name, GuestMemory mem, long mac, Component vm, Component hypervisor) {
+        this.name = name;
+        this.mem = mem;
+        this.ram = mem.segment();
+        this.mac = mac;
+        this.vm = vm;
+        this.hypervisor = hypervisor;
+        vm.addDrops(name, drops);
+    }
+
+    public String name() {
+        return name;
+    }
+
+    public Counters drops() {
+        return drops;
+    }
+
+    // ------------------------------------------------------------------ transport (MMIO: each access is a VM exit)
+
+    private void exit() {
+        vm.counters().add(Component.VM_EXITS, 1);
+    }
+
+    public long deviceFeatures() {
+        exit();
+        return OFFERED_FEATURES;
+    }
+
+    public void setDriverFeatures(long f) {
+        exit();
+        driverFeatures = f;
+    }
+
+    public int status() {
+        exit();
+        return status;
+    }
+
+    /** Writing 0 resets the device; FEATURES_OK is refused (not kept) when the features are not a subset. */
+    public void setStatus(int s) {
+        exit();
+        if (s == 0) {
+            reset();
+            return;
+        }
+        if ((s & Virtio.STATUS_FEATURES_OK) != 0 && (status & Virtio.STATUS_FEATURES_OK) == 0) {
+            boolean subset = (driverFeatures & ~OFFERED_FEATURES) == 0;
+            boolean modern = (driverFeatures & 1L << Virtio.F_VERSION_1) != 0;
+            if (!subset || !modern) {
+                s &= ~Virtio.STATUS_FEATURES_OK;
+            }
+        }
+        status = s | (status & Virtio.STATUS_NEEDS_RESET);
+    }
+
+    public int maxQueueSize() {
+        exit();
+        return MAX_QUEUE_SIZE;
+    }
+
+    /** queue_size/queue_desc/queue_driver/queue_device/queue_enable for queue {@code q}. */
+    public void setQueue(int q, int size, long descGpa, long availGpa, long usedGpa) {
+        exit();
+        if (q < 0 || q > 1 || Integer.bitCount(size) != 1 || size > MAX_QUEUE_SIZE) {
+            throw new IllegalArgumentException(name + ": bad queue " + q + " size " + size);
+        }
+        Queue v = queues[q];
+        v.size = size;
+        v.desc = descGpa;
+        v.avail = availGpa;
+        v.used = usedGpa;
+        v.lastAvail = 0;
+        v.usedIdx = 0;
+        v.enabled = true;
+    }
+
+    /** The device config's MAC (VIRTIO_NET_F_MAC). */
+    public long mac() {
+        exit();
+        return mac;
+    }
+
+    /** The device config's status (VIRTIO_NET_F_STATUS: link up). */
+    public boolean linkUp() {
+        exit();
+        return linkUp;
+    }
+
+    public void setLinkUp(boolean up) {
+        linkUp = up;
+    }
+
+    /** The notify register: the guest kicks queue {@code q}. A trap — counted as a VM exit. */
+    public void notifyQueue(int q) {
+        exit();
+    }
+
+    private void reset() {
+        status = 0;
+        driverFeatures = 0;
+        brokenReason = null;
+        for (Queue v : queues) {
+            v.enabled = false;
+            v.lastAvail = 0;
+            v.usedIdx = 0;
+        }
+    }
+
+    /** NEEDS_RESET: the device stops using this guest's rings until the driver resets it. */
+    private void broken(String why) {
+        if (brokenReason == null) {
+            brokenReason = why;
+        }
+        status |= Virtio.STATUS_NEEDS_RESET;
+    }
+
+    /** Why the device is in NEEDS_RESET, or null. */
+    public String brokenReason() {
+        return brokenReason;
+    }
+
+    public boolean ready() {
+        int s = status;
+        return (s & Virtio.STATUS_DRIVER_OK) != 0 && (s & Virtio.STATUS_NEEDS_RESET) == 0 && queues[0].enabled
+                && queues[1].enabled;
+    }
+
+    public boolean eventIdx() {
+        return (driverFeatures & 1L << Virtio.F_RING_EVENT_IDX) != 0;
+    }
+
+    // ------------------------------------------------------------------ data path (hypervisor thread)
+
+    private int availIdx(Queue v) {
+        return Short.toUnsignedInt((short) IDX.getAcquire(ram, v.avail + Virtio.RING_IDX));
+    }
+
+    private void publishUsed(Queue v) {
+        IDX.setRelease(ram, v.used + Virtio.RING_IDX, (short) v.usedIdx);
+    }
+
+    private void putUsed(Queue v, int id, int len) {
+        long e = v.used + Virtio.RING_ENTRIES + 8L * (v.usedIdx & (v.size - 1));
+        ram.set(U32, e, id);
+        ram.set(U32, e + 4, len);
+        v.usedIdx = (v.usedIdx + 1) & 0xFFFF;
+    }
+
+    /** After publishing used entries from {@code oldUsed}: interrupt the guest if it asked (§2.7.7, §2.7.10). */
+    private void maybeInterrupt(Queue v, int oldUsed, Counters vmCounters) {
+        boolean want;
+        if (eventIdx()) {
+            int usedEvent = Short.toUnsignedInt(ram.get(U16, v.avail + Virtio.usedEventOffset(v.size)));
+            want = Virtio.needEvent(usedEvent, v.usedIdx, oldUsed);
+        } else {
+            want = (ram.get(U16, v.avail + Virtio.RING_FLAGS) & Virtio.AVAIL_F_NO_INTERRUPT) == 0;
+        }
+        if (want) {
+            vmCounters.add(Component.INTERRUPTS, 1);
+        }
+    }
+
+    /** Asks the guest to notify when it adds past what the device has seen (the device is going idle). */
+    private void armNotify(Queue v) {
+        if (eventIdx()) {
+            ram.set(U16, v.used + Virtio.availEventOffset(v.size), (short) v.lastAvail);
+        }
+    }
+
+    /**
+     * Moves up to {@code n} frames the guest transmitted into host mbufs from {@code pool}.
+     *
+     * @return frames placed in {@code out[off..)}
+     */
+    public int fromGuest(int[] out, int off, int n, Mempool pool) {
+        if (!ready()) {
+            return 0;
+        }
+        Queue v = queues[Virtio.TX_QUEUE];
+        int avail = availIdx(v);
+        if (avail == v.lastAvail) {
+            armNotify(v);
+            return 0;
+        }
+        int oldUsed = v.usedIdx;
+        int k = 0;
+        long bytes = 0;
+        int mask = v.size - 1;
+        while (k < n && v.lastAvail != avail) {
+            if (((avail - v.lastAvail) & 0xFFFF) > v.size) {
+                broken("TX avail index " + avail + " is more than a ring ahead of " + v.lastAvail);
+                break;
+            }
+            int head = Short.toUnsignedInt(ram.get(U16, v.avail + Virtio.RING_ENTRIES + 2L * (v.lastAvail & mask)));
+            int m = copyChainOut(v, head, pool);
+            if (m == NO_MBUF) {
+                break; // left in the ring: retried next round, not lost
+            }
+            v.lastAvail = (v.lastAvail + 1) & 0xFFFF;
+            putUsed(v, head, 0);
+            if (m == BAD) {
+                drops.add(DROP_TX_BAD_DESC, 1);
+                if (brokenReason != null) {
+                    break;
+                }
+                continue;
+            }
+            bytes += Mbuf.pktLen(m);
+            out[off + k++] = m;
+        }
+        if (v.usedIdx != oldUsed) {
+            publishUsed(v);
+            maybeInterrupt(v, oldUsed, vm.counters());
+        }
+        if (k > 0) {
+            txFrames += k;
+            txCopiedBytes += bytes;
+        }
+        return k;
+    }
+
+    private static final int NO_MBUF = -2;
+    private static final int BAD = -3;
+
+    /** Copies the chain at {@code head} (virtio-net header, then the frame) into a host mbuf. */
+    private int copyChainOut(Queue v, int head, Mempool pool) {
+        int mask = v.size - 1;
+        if (head > mask) {
+            broken("TX descriptor index " + head + " outside a ring of " + v.size);
+            return BAD;
+        }
+        // first pass: validate the chain and measure it
+        int total = 0;
+        int id = head;
+        for (int hops = 0; ; hops++) {
+            if (hops >= v.size) {
+                broken("TX descriptor chain from " + head + " loops");
+                return BAD;
+            }
+            long d = v.desc + (long) Virtio.DESC_SIZE * id;
+            long addr = ram.get(U64, d + Virtio.DESC_ADDR);
+            int len = ram.get(U32, d + Virtio.DESC_LEN);
+            int flags = Short.toUnsignedInt(ram.get(U16, d + Virtio.DESC_FLAGS));
+            if ((flags & (Virtio.DESC_F_WRITE | Virtio.DESC_F_INDIRECT)) != 0 || len < 0
+                    || mem.checkedOffset(addr, len) < 0) {
+                broken(String.format("TX descriptor %d: address 0x%x length %d outside guest RAM or not readable", id,
+                        addr, len));
+                return BAD;
+            }
+            total += len;
+            if (total > 65535 + Virtio.NET_HDR_LEN) {
+                broken("TX chain from " + head + " longer than a frame can be");
+                return BAD;
+            }
+            if ((flags & Virtio.DESC_F_NEXT) == 0) {
+                break;
+            }
+            id = Short.toUnsignedInt(ram.get(U16, d + Virtio.DESC_NEXT));
+            if (id > mask) {
+                broken("TX descriptor next " + id + " outside a ring of " + v.size);
+                return BAD;
+            }
+        }
+        int frame = total - Virtio.NET_HDR_LEN;
+        if (frame < 14) {
+            return BAD; // shorter than an Ethernet header: counted, the device stays usable
+        }
+        int m = Mbuf.alloc(pool);
+        if (m == Mbuf.NONE) {
+            return NO_MBUF;
+        }
+        // second pass: copy, skipping the header
+        int skip = Virtio.NET_HDR_LEN;
+        int seg = m;
+        id = head;
+        while (true) {
+            long d = v.desc + (long) Virtio.DESC_SIZE * id;
+            long addr = ram.get(U64, d + Virtio.DESC_ADDR);
+            int len = ram.get(U32, d + Virtio.DESC_LEN);
+            int flags = Short.toUnsignedInt(ram.get(U16, d + Virtio.DESC_FLAGS));
+            int from = Math.min(skip, len);
+            skip -= from;
+            int left = len - from;
+            long src = addr + from;
+            while (left > 0) {
+                int room = Mbuf.tailroom(seg);
+                if (room == 0) {
+                    int nseg = Mbuf.alloc(pool);
+                    if (nseg == Mbuf.NONE) {
+                        Mbuf.free(m);
+                        return NO_MBUF;
+                    }
+                    Mbuf.chain(m, nseg);
+                    seg = nseg;
+                    room = Mbuf.tailroom(seg);
+                }
+                int c = Math.min(room, left);
+                long dst = Mbuf.append(m, c);
+                MemorySegment.copy(ram, src, Mbuf.segment(seg), dst, c);
+                src += c;
+                left -= c;
+            }
+            if ((flags & Virtio.DESC_F_NEXT) == 0) {
+                break;
+            }
+            id = Short.toUnsignedInt(ram.get(U16, d + Virtio.DESC_NEXT));
+        }
+        return m;
+    }
+
+    /**
+     * Copies {@code n} host frames into the guest's posted RX buffers and frees them (a frame that
+     * finds no buffer is dropped and counted).
+     *
+     * @return frames delivered
+     */
+    public int toGuest(int[] frames, int off, int n) {
+        if (!ready()) {
+            if (n > 0) {
+                drops.add(DROP_RX_BROKEN, n);
+                Mbuf.freeBulk(frames, off, n);
+            }
+            return 0;
+        }
+        Queue v = queues[Virtio.RX_QUEUE];
+        int avail = availIdx(v);
+        int oldUsed = v.usedIdx;
+        int delivered = 0;
+        long bytes = 0;
+        for (int i = 0; i < n; i++) {
+            int m = frames[off + i];
+            int r = copyIn(v, m, avail);
+            if (r >= 0) {
+                delivered++;
+                bytes += r;
+            } else if (r == NO_BUFFER) {
+                drops.add(DROP_RX_NO_BUFFER, 1);
+            } else if (r == TOO_LONG) {
+                drops.add(DROP_RX_TOO_LONG, 1);
+            } else {
+                drops.add(DROP_RX_BROKEN, 1);
+            }
+        }
+        Mbuf.freeBulk(frames, off, n);
+        if (v.usedIdx != oldUsed) {
+            publishUsed(v);
+            maybeInterrupt(v, oldUsed, vm.counters());
+        }
+        if (delivered < n) {
+            armNotify(v); // out of buffers: ask to be told when the guest posts more
+        }
+        rxFrames += delivered;
+        rxCopiedBytes += bytes;
+        return delivered;
+    }
+
+    private static final int NO_BUFFER = -1;
+    private static final int TOO_LONG = -4;
+    private static final int BROKEN = -5;
+
+    /** Copies one frame into as many RX buffers as it needs (MRG_RXBUF); returns bytes or a negative code. */
+    private int copyIn(Queue v, int m, int avail) {
+        int mask = v.size - 1;
+        int len = Mbuf.pktLen(m);
+        int need = len + Virtio.NET_HDR_LEN;
+        boolean mergeable = (driverFeatures & 1L << Virtio.F_NET_MRG_RXBUF) != 0;
+        // gather buffers
+        int buffers = 0;
+        int capacity = 0;
+        int la = v.lastAvail;
+        while (capacity < need) {
+            if (la == avail) {
+                return NO_BUFFER;
+            }
+            if (((avail - la) & 0xFFFF) > v.size) {
+                broken("RX avail index " + avail + " is more than a ring ahead of " + la);
+                return BROKEN;
+            }
+            int head = Short.toUnsignedInt(ram.get(U16, v.avail + Virtio.RING_ENTRIES + 2L * (la & mask)));
+            if (head > mask) {
+                broken("RX descriptor index " + head + " outside a ring of " + v.size);
+                return BROKEN;
+            }
+            long d = v.desc + (long) Virtio.DESC_SIZE * head;
+            long addr = ram.get(U64, d + Virtio.DESC_ADDR);
+            int blen = ram.get(U32, d + Virtio.DESC_LEN);
+            int flags = Short.toUnsignedInt(ram.get(U16, d + Virtio.DESC_FLAGS));
+            if ((flags & Virtio.DESC_F_WRITE) == 0 || blen <= 0 || mem.checkedOffset(addr, blen) < 0) {
+                broken(String.format("RX descriptor %d: address 0x%x length %d outside guest RAM or not writable", head,
+                        addr, blen));
+                return BROKEN;
+            }
+            if (buffers == 0 && blen < Virtio.NET_HDR_LEN) {
+                broken("RX buffer " + head + " smaller than the virtio-net header");
+                return BROKEN;
+            }
+            capacity += blen;
+            buffers++;
+            la = (la + 1) & 0xFFFF;
+            if (!mergeable && capacity < need) {
+                return TOO_LONG; // without MRG_RXBUF one buffer must hold the frame
+            }
+            if (buffers > 64) {
+                return TOO_LONG;
+            }
+        }
+        // copy: header in the first buffer, then data
+        int pos = -Virtio.NET_HDR_LEN;
+        int seg = m;
+        int segPos = 0;
+        for (int b = 0; b < buffers; b++) {
+            int head = Short.toUnsignedInt(ram.get(U16, v.avail + Virtio.RING_ENTRIES + 2L * (v.lastAvail & mask)));
+            long d = v.desc + (long) Virtio.DESC_SIZE * head;
+            long addr = ram.get(U64, d + Virtio.DESC_ADDR);
+            int blen = ram.get(U32, d + Virtio.DESC_LEN);
+            int written = 0;
+            if (b == 0) {
+                ram.asSlice(addr, Virtio.NET_HDR_LEN).fill((byte) 0);
+                ram.set(U16, addr + Virtio.NET_HDR_NUM_BUFFERS, (short) buffers);
+                written = Virtio.NET_HDR_LEN;
+                pos = 0;
+            }
+            while (written < blen && pos < len) {
+                int segLeft = Mbuf.dataLen(seg) - segPos;
+                if (segLeft == 0) {
+                    seg = Mbuf.next(seg);
+                    segPos = 0;
+                    continue;
+                }
+                int c = Math.min(segLeft, blen - written);
+                MemorySegment.copy(Mbuf.segment(seg), Mbuf.dataOffset(seg) + segPos, ram, addr + written, c);
+                written += c;
+                segPos += c;
+                pos += c;
+            }
+            putUsed(v, head, written);
+            v.lastAvail = (v.lastAvail + 1) & 0xFFFF;
+        }
+        return len;
+    }
+
+    /** Frames and bytes copied each way since start (for the hypervisor's accounting). */
+    public long rxFrames() {
+        return rxFrames;
+    }
+
+    public long txFrames() {
+        return txFrames;
+    }
+
+    public long rxCopiedBytes() {
+        return rxCopiedBytes;
+    }
+
+    public long txCopiedBytes() {
+        return txCopiedBytes;
+    }
+
+    public Component hypervisor() {
+        return hypervisor;
+    }
+}

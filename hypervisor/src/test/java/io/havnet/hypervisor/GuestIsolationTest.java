@@ -1,0 +1,134 @@
+package io.havnet.hypervisor;
+
+import io.havnet.dataplane.memory.MemoryRegion;
+import io.havnet.hypervisor.virtio.Virtio;
+import io.havnet.hypervisor.virtio.VirtioNetPmd;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.ByteOrder;
+import java.util.Random;
+import java.util.zip.CRC32;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+/**
+ * A guest that lies in its virtqueues (addresses outside its RAM, descriptor loops, impossible
+ * indexes) is contained: its device goes to NEEDS_RESET, no byte outside its RAM changes, the
+ * hypervisor and the other VMs carry on, and a device reset brings it back.
+ */
+class GuestIsolationTest {
+    static final ValueLayout.OfShort U16 = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+    static final ValueLayout.OfInt U32 = ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+    static final ValueLayout.OfLong U64 = ValueLayout.JAVA_LONG_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+
+    static long crcOutside(Host h, long... excluded) {
+        MemorySegment all = h.platform().memory().segment();
+        CRC32 crc = new CRC32();
+        long pos = 0;
+        while (pos < all.byteSize()) {
+            long next = all.byteSize();
+            long skip = -1;
+            for (int i = 0; i < excluded.length; i += 2) {
+                long s = excluded[i];
+                long e = s + excluded[i + 1];
+                if (pos >= s && pos < e) {
+                    skip = Math.max(skip, e);
+                } else if (s > pos && s < next) {
+                    next = s;
+                }
+            }
+            if (skip >= 0) {
+                pos = skip;
+                continue;
+            }
+            crc.update(all.asSlice(pos, next - pos).asByteBuffer());
+            pos = next;
+        }
+        return crc.getValue();
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"tx-address-outside-ram", "tx-descriptor-loop", "tx-index-jump", "rx-buffer-outside-ram"})
+    void aLyingGuestBreaksOnlyItsOwnDevice(String attack) {
+        try (HostTestBed t = new HostTestBed()) {
+            Vm evil = t.vm("evil", IoPath.VSWITCH, GuestApp.IDLE);
+            Vm good = t.vm("good", IoPath.VSWITCH, t.macswap());
+            Vm vf = t.vm("vfvm", IoPath.SRIOV, t.macswap());
+            t.fromWire(good.spec().effectiveMac().value(), 5);
+            t.fromWire(vf.spec().effectiveMac().value(), 5);
+            t.run();
+            assertEquals(10, t.wireOut().size());
+
+            // canaries in every free host page
+            Random rnd = new Random(11);
+            byte[] junk = new byte[1 << 20];
+            rnd.nextBytes(junk);
+            long free = t.host.platform().memory().pages().allocate2m(16);
+            for (long off = 0; off < 32L << 20; off += junk.length) {
+                MemorySegment.copy(MemorySegment.ofArray(junk), 0, t.host.platform().memory().segment(), free + off,
+                        junk.length);
+            }
+            MemoryRegion hostPools = t.host.hostPool().region();
+            MemoryRegion nicBuf = t.host.nic().packetBuffer().region();
+            long[] excluded = {evil.memory().hostPhysicalBase(), evil.memory().size(), hostPools.iovaBase(),
+                hostPools.size(), nicBuf.iovaBase(), nicBuf.size()};
+            long before = crcOutside(t.host, excluded);
+
+            VirtioNetPmd pmd = (VirtioNetPmd) evil.vnic();
+            MemorySegment ram = evil.memory().segment();
+            long outside = evil.memory().size() + 0x1000;
+            switch (attack) {
+                case "tx-address-outside-ram" -> post(ram, pmd.queueAddresses(Virtio.TX_QUEUE), outside, 100, 0, 0, 1);
+                case "tx-descriptor-loop" -> post(ram, pmd.queueAddresses(Virtio.TX_QUEUE), 0x1000, 100,
+                        Virtio.DESC_F_NEXT, 0, 1);
+                case "tx-index-jump" -> post(ram, pmd.queueAddresses(Virtio.TX_QUEUE), 0x1000, 100, 0, 0, 5000);
+                case "rx-buffer-outside-ram" -> {
+                    long[] rxq = pmd.queueAddresses(Virtio.RX_QUEUE);
+                    for (int i = 0; i < rxq[3]; i++) {
+                        ram.set(U64, rxq[0] + 16L * i, outside);
+                    }
+                    t.fromWire(evil.spec().effectiveMac().value(), 3);
+                }
+                default -> fail(attack);
+            }
+            t.run();
+            assertNotNull(evil.backend().brokenReason(), "the device noticed");
+            assertEquals("down (virtio device needs reset)", evil.vnic().link().toString());
+            assertEquals(before, crcOutside(t.host, excluded), "not one byte outside the evil VM changed");
+
+            // everyone else carries on
+            t.fromWire(good.spec().effectiveMac().value(), 5);
+            t.fromWire(vf.spec().effectiveMac().value(), 5);
+            t.fromWire(evil.spec().effectiveMac().value(), 2);
+            t.run();
+            assertEquals(10, t.wireOut().size());
+            assertTrue(evil.component().snapshot().drops().getOrDefault("guest_rx_device_broken", 0L) >= 2,
+                    evil.component().snapshot().drops().toString());
+
+            // a device reset by the guest's driver brings it back
+            evil.vnic().stop();
+            evil.vnic().start();
+            assertNull(evil.backend().brokenReason());
+            assertTrue(evil.vnic().link().up());
+            t.host.platform().memory().pages().free2m(free, 16);
+            t.assertNicConserved();
+        }
+    }
+
+    /** Writes descriptor {@code id} and publishes avail index += {@code bump}. */
+    static void post(MemorySegment ram, long[] q, long addr, int len, int flags, int next, int bump) {
+        long desc = q[0];
+        long avail = q[1];
+        int size = (int) q[3];
+        int idx = Short.toUnsignedInt(ram.get(U16, avail + 2));
+        ram.set(U64, desc, addr);
+        ram.set(U32, desc + 8, len);
+        ram.set(U16, desc + 12, (short) flags);
+        ram.set(U16, desc + 14, (short) next);
+        ram.set(U16, avail + 4 + 2L * (idx % size), (short) 0);
+        ram.set(U16, avail + 2, (short) (idx + bump));
+    }
+}

@@ -1,0 +1,111 @@
+package io.havnet.hypervisor;
+
+import io.havnet.dataplane.net.MacAddress;
+import io.havnet.hypervisor.virtio.VirtioNetBackend;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+class LifecycleTest {
+    @ParameterizedTest
+    @EnumSource(IoPath.class)
+    void destroyReturnsEveryPageAndBufferAndResetsTheVf(IoPath path) {
+        try (HostTestBed t = new HostTestBed()) {
+            long freeBefore = t.host.platform().memory().pages().freeBytes();
+            int domainsBefore = t.host.platform().iommu().domains().size();
+            Vm vm = t.vm("vm1", path, t.macswap());
+            long mac = vm.spec().effectiveMac().value();
+            t.fromWire(mac, 50);
+            t.run();
+            t.fromWire(mac, 30); // some frames still on their way when the VM goes
+            t.host.runOnce();
+            assertTrue(t.host.platform().memory().pages().freeBytes() < freeBefore);
+            long resetsBefore = t.host.nic().events().stream().filter(e -> e.text().contains("reset done")).count();
+            t.host.destroyVm("vm1");
+            t.run();
+            t.wireOut();
+            assertEquals(Vm.State.DESTROYED, vm.state());
+            assertEquals(freeBefore, t.host.platform().memory().pages().freeBytes(), "every page back");
+            assertEquals(domainsBefore, t.host.platform().iommu().domains().size(), "IOMMU domain removed");
+            assertEquals(t.host.uplink().heldMbufs(), t.host.hostPool().inUse(),
+                    "the only host mbufs in use are the uplink's own posted buffers");
+            assertEquals(0, t.host.nic().packetBuffer().inUse(), "nothing left in the NIC");
+            if (path == IoPath.SRIOV) {
+                assertEquals(resetsBefore + 1,
+                        t.host.nic().events().stream().filter(e -> e.text().contains("reset done")).count(),
+                        "the VF was reset");
+            }
+            // the slot is reusable
+            Vm again = t.vm("vm2", path, t.macswap());
+            t.fromWire(again.spec().effectiveMac().value(), 10);
+            t.run();
+            assertEquals(10, t.wireOut().size());
+            t.assertNicConserved();
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(IoPath.class)
+    void pausedVmsKeepTheirStateAndResume(IoPath path) {
+        try (HostTestBed t = new HostTestBed()) {
+            Vm vm = t.vm("vm1", path, t.macswap());
+            long mac = vm.spec().effectiveMac().value();
+            t.host.pauseVm("vm1");
+            assertEquals(Vm.State.PAUSED, vm.state());
+            t.fromWire(mac, 20);
+            t.run();
+            assertEquals(0, t.wireOut().size(), "a paused VM runs nothing");
+            t.host.resumeVm("vm1");
+            t.run();
+            assertEquals(20, t.wireOut().size(), "frames waited in its rings");
+            assertThrows(IllegalStateException.class, () -> t.host.resumeVm("vm1"));
+        }
+    }
+
+    @org.junit.jupiter.api.Test
+    void guestMemoryIsContiguousBehindTheEpt() {
+        try (HostTestBed t = new HostTestBed()) {
+            Vm vm = t.vm("vm1", IoPath.VSWITCH, GuestApp.IDLE);
+            long base = vm.memory().hostPhysicalBase();
+            assertEquals(base, vm.memory().translate(0));
+            assertEquals(base + 0x123456, vm.memory().translate(0x123456));
+            assertEquals(-1, vm.memory().translate(vm.memory().size()), "beyond the VM's RAM: no mapping");
+            assertEquals(-1, vm.memory().checkedOffset(vm.memory().size() - 10, 20));
+        }
+    }
+
+    @org.junit.jupiter.api.Test
+    void interruptDrivenVirtioGuestsTakeInterruptsAndPollingOnesDoNot() {
+        try (HostTestBed t = new HostTestBed()) {
+            Vm poll = t.vm("poll", IoPath.VSWITCH, t.macswap());
+            Vm irq = t.host.createVm(VmSpec.of("irq", IoPath.VSWITCH, t.macswap()).withPollMode(false)
+                    .withMemory(16L << 20).withRing(128, 1023));
+            for (int i = 0; i < 5; i++) {
+                t.fromWire(poll.spec().effectiveMac().value(), 10);
+                t.fromWire(irq.spec().effectiveMac().value(), 10);
+                t.run();
+            }
+            assertEquals(100, t.wireOut().size());
+            assertEquals(0, poll.component().snapshot().interrupts());
+            assertTrue(irq.component().snapshot().interrupts() > 0);
+        }
+    }
+
+    @org.junit.jupiter.api.Test
+    void vmSpecsAreValidatedWithClearMessages() {
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> VmSpec.of("bad name!", IoPath.SRIOV, GuestApp.IDLE));
+        assertTrue(e.getMessage().contains("must be 1-32 letters"), e.getMessage());
+        e = assertThrows(IllegalArgumentException.class, () -> IoPath.parse("sr-iov"));
+        assertEquals("unknown value 'sr-iov' (expected vswitch, vmdq, sriov)", e.getMessage());
+        try (HostTestBed t = new HostTestBed(1)) {
+            t.vm("a", IoPath.SRIOV, GuestApp.IDLE);
+            IllegalStateException full = assertThrows(IllegalStateException.class, () -> t.vm("b", IoPath.SRIOV, GuestApp.IDLE));
+            assertEquals("VM b: all 1 VFs are assigned", full.getMessage());
+            assertThrows(IllegalArgumentException.class, () -> t.vm("a", IoPath.VSWITCH, GuestApp.IDLE));
+            assertEquals(VirtioNetBackend.OFFERED_FEATURES, VirtioNetBackend.OFFERED_FEATURES);
+            assertNotNull(MacAddress.BROADCAST);
+        }
+    }
+}
