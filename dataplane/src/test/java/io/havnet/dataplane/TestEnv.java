@@ -45,4 +45,70 @@ public final class TestEnv {
     public static boolean isRoot() {
         return "root".equals(System.getProperty("user.name"));
     }
+
+    /** The Debian python that has the distribution's modules (scapy, prometheus-client). */
+    public static final String PYTHON = "/usr/bin/python3";
+
+    /** True when {@link #PYTHON} can import {@code module}. */
+    public static boolean pythonModule(String module) {
+        if (!Files.isExecutable(Path.of(PYTHON))) {
+            return false;
+        }
+        try {
+            return exec(java.util.List.of(PYTHON, "-c", "import " + module), null, 60).exit() == 0;
+        } catch (RuntimeException e) {
+            return false;
+        }
+    }
+
+    /** True when {@code tool} is an executable on the PATH or in /usr/sbin, /usr/bin, /sbin. */
+    public static boolean hasTool(String tool) {
+        for (String d : (System.getenv().getOrDefault("PATH", "") + ":/usr/sbin:/usr/bin:/sbin").split(":")) {
+            if (!d.isEmpty() && Files.isExecutable(Path.of(d, tool))) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** What a finished process left: its exit code, stdout and stderr. */
+    public record Result(int exit, String out, String err) {
+        /** Fails the test with the process's output unless it exited 0. */
+        public Result ok() {
+            if (exit != 0) {
+                Assertions.fail("exit " + exit + "\nstdout:\n" + out + "\nstderr:\n" + err);
+            }
+            return this;
+        }
+    }
+
+    /** Runs {@code cmd} with {@code stdin} (may be null), killing it after {@code timeoutSeconds}. */
+    public static Result exec(java.util.List<String> cmd, String stdin, long timeoutSeconds) {
+        try {
+            Path out = Files.createTempFile("havnet-exec", ".out");
+            Path err = Files.createTempFile("havnet-exec", ".err");
+            try {
+                ProcessBuilder pb = new ProcessBuilder(cmd).redirectOutput(out.toFile()).redirectError(err.toFile());
+                Process p = pb.start();
+                try (var in = p.getOutputStream()) {
+                    if (stdin != null) {
+                        in.write(stdin.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+                    }
+                }
+                if (!p.waitFor(timeoutSeconds, java.util.concurrent.TimeUnit.SECONDS)) {
+                    p.destroyForcibly();
+                    Assertions.fail(cmd + " did not finish in " + timeoutSeconds + " s");
+                }
+                return new Result(p.exitValue(), Files.readString(out), Files.readString(err));
+            } finally {
+                Files.deleteIfExists(out);
+                Files.deleteIfExists(err);
+            }
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
 }

@@ -20,6 +20,7 @@ import io.havnet.hypervisor.vmdq.VmdqRelay;
 import io.havnet.hypervisor.vmdq.VmdqRelays;
 import io.havnet.hypervisor.vswitch.VSwitch;
 import io.havnet.nic.Nic;
+import io.havnet.nic.engine.NicCounters;
 import io.havnet.nic.driver.PfDriver;
 import io.havnet.nic.driver.PoolEthDev;
 import io.havnet.nic.driver.VfEthDev;
@@ -77,7 +78,12 @@ public final class Host implements AutoCloseable {
         nicGroup.add(nic.rxEngine(), nicComponent);
         nicGroup.add(nic.txEngine(), nicComponent);
         hvGroup.add(pf.mailboxService(), hypervisor);
-        nicComponent.addDrops("nic-rx", nic.counters().rx());
+        nicComponent.addDrops("nic-rx", nic.counters().rx(), NicCounters.RX_DROP_BAD_FRAME, NicCounters.RX_DROP_TOO_LONG,
+                NicCounters.RX_DROP_NO_POOL, NicCounters.RX_DROP_POOL_DOWN, NicCounters.RX_DROP_QUEUE_FULL,
+                NicCounters.RX_DROP_IOMMU_FAULT);
+        nicComponent.addDrops("nic-tx", nic.counters().tx(), NicCounters.TX_DROP_SPOOF, NicCounters.TX_DROP_MALFORMED,
+                NicCounters.TX_DROP_IOMMU_FAULT, NicCounters.TX_DROP_LINK_DOWN, NicCounters.TX_DROP_POOL_DISABLED,
+                NicCounters.TX_DROP_TOO_LONG, NicCounters.TX_DROP_VEB_FULL);
         // the PF's default pool is the vSwitch's uplink
         this.uplink = pf.openPool("pf-pool", nic.pfPool(), hostRegion);
         uplink.configure(1, 1, EthConf.defaults());
@@ -354,6 +360,17 @@ public final class Host implements AutoCloseable {
         pf.setVfMaxTxRate(vf, s.maxTxRateMbps());
         // the VF's BAR is mapped into the VM: the guest's driver talks to it without exits
         startVnic(vm, VfEthDev.probe(s.name() + "-vf" + vf, nic.vfRegisters(vf), vm.memory.region(), pump()));
+    }
+
+    /** Replaces the application a VM's vCPU runs (testpmd's {@code set fwd}). */
+    public synchronized void setApp(String name, GuestApp app) {
+        Vm vm = vm(name);
+        guestGroup.remove(vm.vcpu);
+        awaitRounds(guestGroup);
+        boolean paused = vm.state == Vm.State.PAUSED;
+        vm.vcpu = guestGroup.add(app.create(new GuestApp.Context(name, vm.vnic, vm.pool, clock, vm.component)),
+                vm.component);
+        vm.vcpu.setEnabled(!paused);
     }
 
     /** Stops a VM's vCPU (its device keeps its buffers; frames for it queue up or are dropped and counted). */

@@ -1,7 +1,7 @@
 package io.havnet.cli.bench;
 
 import io.havnet.bench.FwdBench;
-import io.havnet.bench.Json;
+import io.havnet.dataplane.stats.Json;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;

@@ -1,6 +1,6 @@
 package io.havnet.cli.bench;
 
-import io.havnet.bench.Json;
+import io.havnet.dataplane.stats.Json;
 import io.havnet.bench.PathBench;
 import io.havnet.hypervisor.IoPath;
 import io.havnet.hypervisor.accounting.CostModel;

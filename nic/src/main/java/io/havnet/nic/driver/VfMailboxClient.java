@@ -8,12 +8,14 @@ import io.havnet.nic.regs.Registers;
  * The VF driver's side of the mailbox (ixgbevf's mbx ops): write the request into VFMBMEM, set
  * VFMAILBOX.REQ, wait for PFSTS, read the reply, acknowledge. Waiting runs a pump (in a
  * deterministic test: one round of the PF service and the NIC; on threads: a spin) at most
- * {@code maxPumps} times, then fails with a clear timeout instead of hanging.
+ * {@code maxPumps} times and for at least two seconds, then fails with a clear timeout instead of hanging.
  */
 public final class VfMailboxClient {
     private final RegisterFile regs;
     private final Runnable pump;
     private final int maxPumps;
+    /** The least time a call waits, however fast the pump returns (the PF's lcore may be descheduled). */
+    static final long TIMEOUT_NANOS = 2_000_000_000L;
 
     public VfMailboxClient(RegisterFile regs, Runnable pump, int maxPumps) {
         this.regs = regs;
@@ -44,7 +46,8 @@ public final class VfMailboxClient {
             regs.write(Registers.VFMBMEM + 4 * i, i < msg.length ? msg[i] : 0);
         }
         regs.write(Registers.VFMAILBOX, Registers.VFMAILBOX_REQ);
-        for (int p = 0; p < maxPumps; p++) {
+        long deadline = System.nanoTime() + TIMEOUT_NANOS;
+        for (int p = 0; p < maxPumps || System.nanoTime() < deadline; p++) {
             if ((regs.read(Registers.VFMAILBOX) & Registers.VFMAILBOX_PFSTS) != 0) {
                 int[] reply = new int[MailboxMessage.WORDS];
                 for (int i = 0; i < reply.length; i++) {

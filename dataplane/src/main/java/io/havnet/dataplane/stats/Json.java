@@ -1,10 +1,10 @@
-package io.havnet.bench;
+package io.havnet.dataplane.stats;
 
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 
-/** Minimal JSON rendering of maps, lists, strings, numbers and booleans (bench output). */
+/** Minimal JSON rendering of maps, lists, strings, numbers and booleans (reports, bench and CLI output). */
 public final class Json {
     private Json() {}
 

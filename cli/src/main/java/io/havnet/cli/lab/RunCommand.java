@@ -1,0 +1,149 @@
+package io.havnet.cli.lab;
+
+import io.havnet.dataplane.stats.Json;
+import io.havnet.hypervisor.IoPath;
+import io.havnet.lab.Experiment;
+import io.havnet.lab.metrics.MetricsServer;
+import io.havnet.lab.scenario.Scenario;
+import io.havnet.lab.scenario.ScenarioLoader;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/** {@code havnet run SCENARIO.yaml}: a scenario's host, VMs, wire and traffic; output as demo. */
+@Command(name = "run", mixinStandardHelpOptions = true,
+        description = {"Builds the scenario's host and VMs and runs its traffic: with a generator wire, one phase per "
+                + "frame size and path (output as demo); with a pcap wire, the file is replayed into the NIC and what "
+                + "the NIC sends out is written to DIR/wire-out.pcap.", "Scenario schema: docs/scenarios.md."})
+public final class RunCommand implements Runnable {
+    @Parameters(paramLabel = "SCENARIO.yaml", description = "the scenario file")
+    Path file;
+
+    @Option(names = "--json", description = "print the results as one JSON object on stdout")
+    boolean json;
+
+    @Option(names = "--out", paramLabel = "DIR", description = "report directory (default ${DEFAULT-VALUE})")
+    Path out = Path.of("havnet-report");
+
+    @Option(names = "--no-report", description = "do not write the HTML report (a pcap wire's output is still written to DIR)")
+    boolean noReport;
+
+    @Option(names = "--duration", paramLabel = "SECONDS", description = "measured seconds per phase (overrides traffic.duration)")
+    Double duration;
+
+    @Option(names = "--metrics-port", paramLabel = "N",
+            description = "serve every counter in Prometheus text format on 127.0.0.1:N/metrics, and VF control on /vf")
+    Integer metricsPort;
+
+    @Option(names = "--linger", paramLabel = "SECONDS",
+            description = "keep the host (and the metrics endpoint) up this long after the traffic (default ${DEFAULT-VALUE})")
+    double linger = 0;
+
+    @Spec
+    CommandSpec spec;
+
+    @Override
+    public void run() {
+        if (metricsPort != null && (metricsPort < 0 || metricsPort > 65535)) {
+            throw new IllegalArgumentException("--metrics-port " + metricsPort + " is out of range [0, 65535]");
+        }
+        if (duration != null && !(duration >= 0.05 && duration <= 3600)) {
+            throw new IllegalArgumentException("--duration " + duration + " is out of range [0.05, 3600] s");
+        }
+        if (!(linger >= 0 && linger <= 86_400)) {
+            throw new IllegalArgumentException("--linger " + linger + " is out of range [0, 86400] s");
+        }
+        Scenario s = ScenarioLoader.load(file);
+        PrintWriter stdout = spec.commandLine().getOut();
+        PrintWriter err = spec.commandLine().getErr();
+        Map<String, Object> results = new LinkedHashMap<>();
+        results.put("scenario", s.name());
+        boolean pcap = s.wire().kind().equals(Scenario.WireConf.PCAP);
+        Path wireOut = null;
+        if (pcap) {
+            mkdirs(out);
+            wireOut = out.resolve("wire-out.pcap");
+        }
+        try (Experiment e = pcap ? Experiment.withPcapWire(s, wireOut) : new Experiment(s);
+             MetricsServer m = metricsPort == null ? null : MetricsServer.start(e, metricsPort);
+             Progress p = new Progress(err, false)) {
+            if (m != null) {
+                err.println("metrics: http://127.0.0.1:" + m.port() + "/metrics   VF control: http://127.0.0.1:" + m.port()
+                        + "/vf");
+            }
+            double secs = duration != null ? duration : s.traffic().seconds();
+            if (pcap) {
+                p.accept("replaying " + s.wire().pcapIn());
+                results.put("replay", e.replay(Math.max(secs, 1)));
+            } else {
+                p.accept("warming up (not measured)");
+                e.warmUp(0.5);
+                List<Map<String, Object>> runs = new ArrayList<>();
+                for (Scenario.FrameSize size : s.traffic().sizes()) {
+                    p.accept(size + " frames");
+                    for (IoPath path : s.paths()) {
+                        runs.add(e.phase(path, size, secs, p));
+                    }
+                }
+                results.put("runs", runs);
+            }
+            if (linger > 0) {
+                p.accept("host stays up for " + linger + " s");
+                try {
+                    Thread.sleep((long) (linger * 1000));
+                } catch (InterruptedException ex) {
+                    Thread.currentThread().interrupt();
+                }
+            }
+        }
+        if (pcap) {
+            if (json) {
+                stdout.println(Json.write(results));
+            } else {
+                stdout.print(replaySummary((Map<?, ?>) results.get("replay")));
+            }
+            stdout.flush();
+            err.println("wire output: " + wireOut);
+            return;
+        }
+        DemoCommand.Reports.finish(results, json, noReport ? null : out, stdout, err);
+    }
+
+    private static String replaySummary(Map<?, ?> r) {
+        StringBuilder b = new StringBuilder();
+        b.append(String.format("replayed %s: %s frames read, %s frames the NIC sent to the wire (%s s%s)%n", r.get("file"),
+                r.get("frames_read"), r.get("frames_written"), r.get("seconds"),
+                Boolean.TRUE.equals(r.get("complete")) ? "" : ", file not finished"));
+        b.append("NIC rx:");
+        ((Map<?, ?>) r.get("nic_rx")).forEach((k, v) -> b.append(' ').append(k).append('=').append(v));
+        b.append("\nNIC tx:");
+        ((Map<?, ?>) r.get("nic_tx")).forEach((k, v) -> b.append(' ').append(k).append('=').append(v));
+        b.append("\nVMs:");
+        ((Map<?, ?>) r.get("vms")).forEach((k, v) -> b.append(' ').append(k).append(' ').append(v));
+        b.append("\ndrops:");
+        Map<?, ?> d = (Map<?, ?>) r.get("drops");
+        if (d.isEmpty()) {
+            b.append(" none");
+        }
+        d.forEach((k, v) -> b.append(' ').append(k).append('=').append(v));
+        return b.append('\n').toString();
+    }
+
+    private static void mkdirs(Path d) {
+        try {
+            Files.createDirectories(d);
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException("cannot create " + d + ": " + e.getMessage(), e);
+        }
+    }
+}

@@ -1,0 +1,431 @@
+package io.havnet.lab;
+
+import io.havnet.dataplane.clock.Clock;
+import io.havnet.dataplane.ethdev.EthDev;
+import io.havnet.dataplane.mbuf.MbufPool;
+import io.havnet.dataplane.memory.MemoryRegion;
+import io.havnet.dataplane.mempool.Mempool;
+import io.havnet.dataplane.net.Net;
+import io.havnet.dataplane.pmd.RingEthDev;
+import io.havnet.dataplane.stats.Counters;
+import io.havnet.hypervisor.Host;
+import io.havnet.hypervisor.IoPath;
+import io.havnet.hypervisor.Vm;
+import io.havnet.hypervisor.VmSpec;
+import io.havnet.hypervisor.accounting.Component;
+import io.havnet.hypervisor.accounting.CostModel;
+import io.havnet.lab.apps.GuestApps;
+import io.havnet.lab.scenario.Scenario;
+import io.havnet.lab.traffic.Tester;
+import org.HdrHistogram.Histogram;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.function.Consumer;
+
+/**
+ * A scenario brought to life: the host with its VMs, the wire, and the tester at the far end;
+ * {@link #phase} offers traffic to the VMs of one path and measures what every component spent.
+ * The NIC runs alone on CPU 0; the hypervisor, the guests and the tester on CPU 1.
+ */
+public final class Experiment implements AutoCloseable {
+    private final Scenario scenario;
+    private final RingEthDev[] wire;
+    private final Host host;
+    private final Tester tester;
+    private final MemoryRegion testerRam;
+    private final Mempool testerPool;
+    private final Component testerComponent = new Component("tester", Component.Kind.NIC);
+    private final Map<String, Scenario.VmConf> confs = new LinkedHashMap<>();
+    private final Map<String, Integer> ips = new LinkedHashMap<>();
+    private EthDev ownedWire;
+    private MemoryRegion ownedWireRam;
+    private Mempool ownedWirePool;
+    private final Map<String, String> apps = new java.util.concurrent.ConcurrentHashMap<>();
+    private final Map<String, Counters> appCounters = new java.util.concurrent.ConcurrentHashMap<>();
+
+    public Experiment(Scenario s) {
+        this(s, null);
+    }
+
+    /** Builds the host; {@code wireDev} replaces the generator wire when given (pcap, af_packet). */
+    public Experiment(Scenario s, EthDev wireDev) {
+        this.scenario = s;
+        if (wireDev == null) {
+            this.wire = RingEthDev.pair("wire", "tester", 1, 8192);
+        } else {
+            this.wire = null;
+        }
+        EthDev nicWire = wireDev != null ? wireDev : wire[0];
+        Scenario.HostConf h = s.host();
+        this.host = Host.builder(nicWire).memory(h.memory()).vfs(h.vfs()).pools(h.pools()).veb(h.veb())
+                .costModel(h.costModel() ? CostModel.defaults() : CostModel.OFF).build();
+        try {
+            int i = 0;
+            for (Scenario.VmConf c : s.vms()) {
+                int ip = c.ip() != null ? Net.parseIpv4(c.ip()) : GuestApps.defaultIp(i);
+                addVm(c, ip);
+                i++;
+            }
+            this.testerRam = host.platform().memory().allocateRegion("tester", 64L << 20);
+            this.testerPool = MbufPool.builder("tester", testerRam).count(16383).build();
+            if (wire != null) {
+                this.tester = new Tester(wire[1], testerPool, Clock.SYSTEM);
+                host.addWireAgent(tester, testerComponent);
+            } else {
+                this.tester = null;
+            }
+        } catch (RuntimeException e) {
+            host.close();
+            throw e;
+        }
+    }
+
+    /**
+     * An experiment whose wire replays the scenario's pcap file into the NIC and writes what the
+     * NIC sends to the wire into {@code out}.
+     */
+    public static Experiment withPcapWire(Scenario s, java.nio.file.Path out) {
+        MemoryRegion ram = MemoryRegion.allocate("pcap-wire", 32L << 20);
+        Mempool pool = MbufPool.builder("pcap-wire", ram).count(8191).build();
+        io.havnet.dataplane.pmd.PcapEthDev dev = io.havnet.dataplane.pmd.PcapEthDev.builder("pcap-wire")
+                .rx(s.wire().pcapIn()).tx(out).build();
+        dev.configure(1, 1, io.havnet.dataplane.ethdev.EthConf.defaults());
+        dev.rxQueueSetup(0, 1024, pool);
+        dev.txQueueSetup(0, 1024);
+        // started by replay(): building the host runs the NIC, which must not take the file's frames before every VM is up
+        Experiment e = new Experiment(s, dev);
+        e.ownedWire = dev;
+        e.ownedWireRam = ram;
+        e.ownedWirePool = pool;
+        return e;
+    }
+
+    /**
+     * Replays the pcap wire until the file is done and the host is quiet (at most {@code maxSeconds});
+     * returns what went in, what came out and what was dropped where.
+     */
+    public Map<String, Object> replay(double maxSeconds) {
+        if (!(ownedWire instanceof io.havnet.dataplane.pmd.PcapEthDev dev)) {
+            throw new IllegalStateException("this experiment's wire is not a pcap file");
+        }
+        List<Component.Snapshot> s0 = host.accounting();
+        dev.start();
+        start();
+        long t0 = System.nanoTime();
+        long deadline = t0 + (long) (maxSeconds * 1e9);
+        long last = -1;
+        long quietSince = System.nanoTime();
+        while (System.nanoTime() < deadline) {
+            sleep(0.02);
+            long w = dev.txRecords() + dev.stats().ipackets();
+            if (w != last) {
+                last = w;
+                quietSince = System.nanoTime();
+            } else if (dev.rxDone() && System.nanoTime() - quietSince > 200_000_000L) {
+                break;
+            }
+        }
+        long window = System.nanoTime() - t0;
+        stop();
+        List<Component.Snapshot> s1 = host.accounting();
+        Map<String, Object> r = new LinkedHashMap<>();
+        r.put("wire", "pcap");
+        r.put("file", scenario.wire().pcapIn().toString());
+        r.put("frames_read", dev.stats().ipackets());
+        r.put("frames_written", dev.txRecords());
+        r.put("complete", dev.rxDone());
+        r.put("seconds", round(window / 1e9));
+        Map<String, Long> nicRx = host.nic().counters().rx().snapshot();
+        Map<String, Long> nicTx = host.nic().counters().tx().snapshot();
+        r.put("nic_rx", nicRx);
+        r.put("nic_tx", nicTx);
+        r.put("drops", dropsBetween(s0, s1));
+        Map<String, Object> vms = new LinkedHashMap<>();
+        for (Vm v : host.vms()) {
+            Map<String, Long> st = new LinkedHashMap<>();
+            st.put("rx_packets", v.vnic().stats().ipackets());
+            st.put("tx_packets", v.vnic().stats().opackets());
+            vms.put(v.name(), st);
+        }
+        r.put("vms", vms);
+        return r;
+    }
+
+    private static Map<String, Long> dropsBetween(List<Component.Snapshot> s0, List<Component.Snapshot> s1) {
+        Map<String, Long> drops = new LinkedHashMap<>();
+        for (Component.Snapshot a : s1) {
+            Component.Snapshot b = find(s0, a.name());
+            (b == null ? a : a.minus(b)).drops().forEach((k, v) -> {
+                if (v != 0) {
+                    drops.merge(k, v, Long::sum);
+                }
+            });
+        }
+        return drops;
+    }
+
+    /** Adds a VM while the experiment exists (the demo's scaling runs). */
+    public Vm addVm(Scenario.VmConf c, int ip) {
+        VmSpec spec = new VmSpec(c.name(), c.path(), c.memory(), c.mac(), c.vlan(), c.qos(), c.spoofCheck(), c.trust(),
+                c.maxTxRateMbps(), GuestApps.of(c.app(), ip, appCounters::put), true, 512, 4095);
+        Vm vm = host.createVm(spec);
+        confs.put(c.name(), c);
+        ips.put(c.name(), ip);
+        apps.put(c.name(), c.app());
+        return vm;
+    }
+
+    /** Replaces the app VM {@code name} runs (testpmd's {@code set fwd}). */
+    public void setApp(String name, String app) {
+        Integer ip = ips.get(name);
+        if (ip == null) {
+            throw new IllegalArgumentException("no VM named '" + name + "'");
+        }
+        host.setApp(name, GuestApps.of(app, ip, appCounters::put));
+        apps.put(name, app);
+    }
+
+    /** The app VM {@code name} runs. */
+    public String appOf(String name) {
+        return apps.get(name);
+    }
+
+    /** The counters of the app VM {@code name} runs (its forward statistics). */
+    public Counters appCounters(String name) {
+        return appCounters.get(name);
+    }
+
+    public void removeVm(String name) {
+        host.destroyVm(name);
+        confs.remove(name);
+        ips.remove(name);
+        apps.remove(name);
+        appCounters.remove(name);
+    }
+
+    public Scenario scenario() {
+        return scenario;
+    }
+
+    public Host host() {
+        return host;
+    }
+
+    public Tester tester() {
+        return tester;
+    }
+
+    public int ipOf(String vm) {
+        return ips.get(vm);
+    }
+
+    /** Starts the host's lcores (NIC on CPU 0, the rest on CPU 1). */
+    public void start() {
+        if (!host.running()) {
+            host.start(Host.Placement.twoCores());
+        }
+    }
+
+    public void stop() {
+        host.stop();
+    }
+
+    /**
+     * Runs traffic through every path for {@code secondsPerPath} on the calling thread alone (the
+     * host's deterministic mode), so the JIT compiler has the other CPU to itself while it compiles
+     * the hot code; nothing is measured. The host must not be running yet.
+     */
+    public void warmUp(double secondsPerPath) {
+        if (host.running()) {
+            throw new IllegalStateException("warm up before the host starts");
+        }
+        if (tester == null) {
+            return;
+        }
+        for (IoPath p : IoPath.values()) {
+            List<Tester.Target> t = targets(p);
+            if (t.isEmpty()) {
+                continue;
+            }
+            tester.start(t, new Scenario.FrameSize(64), scenario.traffic().inFlight(), 0, 1);
+            long end = System.nanoTime() + (long) (secondsPerPath * 1e9);
+            while (System.nanoTime() < end) {
+                host.runOnce();
+            }
+            tester.drain();
+            long deadline = System.nanoTime() + 5_000_000_000L;
+            while (!tester.drained(20_000_000L) && System.nanoTime() < deadline) {
+                for (int i = 0; i < 64; i++) {
+                    host.runOnce();
+                }
+            }
+        }
+        tester.takeLatency();
+    }
+
+    /** The VMs of {@code path} that send the tester's probes back. */
+    public List<Tester.Target> targets(IoPath path) {
+        List<Tester.Target> t = new ArrayList<>();
+        for (Vm v : host.vms()) {
+            String app = apps.get(v.name());
+            if (v.path() == path && app != null && GuestApps.reflects(app)) {
+                t.add(new Tester.Target(v.spec().effectiveMac().value(), ips.get(v.name())));
+            }
+        }
+        return t;
+    }
+
+    /**
+     * Offers traffic of {@code size} to the VMs of {@code path} for {@code seconds} (after a
+     * warm-up), drains, and returns the run in the documented JSON schema. {@code progress} hears
+     * a live line ("  " + figures) four times a second and the phase's average ("= " + figures) at its end.
+     */
+    public Map<String, Object> phase(IoPath path, Scenario.FrameSize size, double seconds, Consumer<String> progress) {
+        if (tester == null) {
+            throw new IllegalStateException("this experiment's wire has no tester");
+        }
+        List<Tester.Target> targets = targets(path);
+        Map<String, Object> r = new LinkedHashMap<>();
+        r.put("path", path.label());
+        r.put("frame_size", size.label());
+        r.put("vms", (int) host.vms().stream().filter(v -> v.path() == path).count());
+        if (targets.isEmpty()) {
+            r.put("note", "no VM on this path sends traffic back (apps macswap, mac and echo do)");
+            return r;
+        }
+        start();
+        Scenario.TrafficConf tc = scenario.traffic();
+        List<Component.Snapshot> s0 = host.accounting();
+        long off0 = tester.offered();
+        long del0 = tester.delivered();
+        tester.takeLatency();
+        tester.start(targets, size, tc.inFlight(), tc.ratePps(), tc.flows());
+        sleep(Math.max(0.1, Math.min(1.0, seconds * 0.3)));
+        long dw0 = tester.delivered();
+        long bytes0 = tester.deliveredBytes();
+        List<Component.Snapshot> w0 = host.accounting();
+        long t0 = System.nanoTime();
+        long lastT = t0;
+        long lastD = dw0;
+        long lastHv = w0.get(1).cpuNanos();
+        long end = t0 + (long) (seconds * 1e9);
+        while (System.nanoTime() < end) {
+            sleep(Math.min(0.25, (end - System.nanoTime()) / 1e9));
+            long now = System.nanoTime();
+            long d = tester.delivered();
+            long hv = host.hypervisorComponent().cpuNanos();
+            if (progress != null && now > lastT) {
+                progress.accept(String.format(Locale.ROOT, "  %-8s %-6s %7.3f Mpps   hypervisor %3.0f%% CPU", path.label(),
+                        size, (d - lastD) * 1000.0 / (now - lastT), 100.0 * (hv - lastHv) / (now - lastT)));
+            }
+            lastT = now;
+            lastD = d;
+            lastHv = hv;
+        }
+        long window = System.nanoTime() - t0;
+        long frames = tester.delivered() - dw0;
+        long bytes = tester.deliveredBytes() - bytes0;
+        List<Component.Snapshot> w1 = host.accounting();
+        tester.drain();
+        long deadline = System.nanoTime() + 5_000_000_000L;
+        while (!tester.drained(50_000_000L) && System.nanoTime() < deadline) {
+            sleep(0.01);
+        }
+        List<Component.Snapshot> s1 = host.accounting();
+        Histogram lat = tester.takeLatency();
+        long offered = tester.offered() - off0;
+        long delivered = tester.delivered() - del0;
+
+        Map<String, Long> drops = dropsBetween(s0, s1);
+        double per = Math.max(1, frames);
+        Component.Snapshot nic = w1.get(0).minus(w0.get(0));
+        Component.Snapshot hv = w1.get(1).minus(w0.get(1));
+        if (progress != null) {
+            progress.accept(String.format(Locale.ROOT, "= %-8s %-6s %7.3f Mpps   hypervisor %3.0f%% CPU", path.label(), size,
+                    frames * 1000.0 / window, 100.0 * hv.cpuNanos() / window));
+        }
+        long guestNs = 0;
+        long exits = 0;
+        long irqs = 0;
+        for (Component.Snapshot g : w1) {
+            if (g.kind() != Component.Kind.GUEST) {
+                continue;
+            }
+            Vm vm = host.vm(g.name().substring(3));
+            if (vm.path() != path) {
+                continue;
+            }
+            Component.Snapshot before = find(w0, g.name());
+            Component.Snapshot d = before == null ? g : g.minus(before);
+            guestNs += d.cpuNanos();
+            exits += d.vmExits();
+            irqs += d.interrupts();
+        }
+        r.put("offered", offered);
+        r.put("delivered", delivered);
+        r.put("drops", drops);
+        r.put("mpps", round(frames * 1000.0 / window));
+        r.put("gbps", round((bytes + 20.0 * frames) * 8 / window));
+        r.put("hypervisor_ns_per_pkt", round(hv.cpuNanos() / per));
+        r.put("nic_ns_per_pkt", round(nic.cpuNanos() / per));
+        r.put("guest_ns_per_pkt", round(guestNs / per));
+        r.put("copies_per_pkt", round(hv.copies() / per));
+        r.put("lookups_per_pkt", round(hv.lookups() / per));
+        r.put("vm_exits_per_pkt", round(exits / per));
+        r.put("interrupts_per_pkt", round(irqs / per));
+        if (host.costModel().enabled()) {
+            r.put("modelled_exit_irq_ns_per_pkt", round(host.costModel().nanos(exits, irqs) / per));
+        }
+        Map<String, Object> l = new LinkedHashMap<>();
+        l.put("p50", round(lat.getValueAtPercentile(50) / 1000.0));
+        l.put("p99", round(lat.getValueAtPercentile(99) / 1000.0));
+        l.put("p999", round(lat.getValueAtPercentile(99.9) / 1000.0));
+        r.put("latency_us", l);
+        r.put("in_flight_per_vm", tc.ratePps() == 0 ? tc.inFlight() : 0);
+        r.put("seconds", round(window / 1e9));
+        return r;
+    }
+
+    private static Component.Snapshot find(List<Component.Snapshot> l, String name) {
+        for (Component.Snapshot s : l) {
+            if (s.name().equals(name)) {
+                return s;
+            }
+        }
+        return null;
+    }
+
+    static double round(double v) {
+        return Math.round(v * 1000.0) / 1000.0;
+    }
+
+    private static void sleep(double s) {
+        if (s <= 0) {
+            return;
+        }
+        try {
+            Thread.sleep((long) (s * 1000));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    @Override
+    public void close() {
+        host.stop();
+        host.close();
+        if (wire != null) {
+            wire[0].close();
+            wire[1].close();
+        }
+        if (ownedWire != null) {
+            ownedWire.close();
+            ownedWirePool.close();
+            ownedWireRam.close();
+        }
+    }
+}

@@ -1,0 +1,232 @@
+package io.havnet.lab.scenario;
+
+import io.havnet.dataplane.net.MacAddress;
+import io.havnet.hypervisor.IoPath;
+import org.snakeyaml.engine.v2.api.LoadSettings;
+import org.snakeyaml.engine.v2.api.lowlevel.Compose;
+import org.snakeyaml.engine.v2.exceptions.MarkedYamlEngineException;
+import org.snakeyaml.engine.v2.exceptions.YamlEngineException;
+import org.snakeyaml.engine.v2.nodes.Node;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+
+/**
+ * Reads a scenario file and checks every field, reporting the first problem as one line with
+ * file, line and field path — {@code lab.yaml:12: vms[2].path: unknown value 'sr-iov'
+ * (expected vswitch, vmdq, sriov)}.
+ */
+public final class ScenarioLoader {
+    static final Set<String> TOP = Set.of("name", "host", "wire", "traffic", "vms");
+    static final Set<String> HOST = Set.of("memory", "vfs", "pools", "veb", "cost_model");
+    static final Set<String> TRAFFIC = Set.of("frame_size", "frame_sizes", "in_flight", "rate_pps", "flows", "duration");
+    static final Set<String> VM = Set.of("name", "path", "count", "vcpus", "memory", "mac", "vlan", "qos", "app", "spoofchk",
+            "trust", "max_tx_rate", "ip");
+    public static final String[] APPS = io.havnet.lab.apps.GuestApps.NAMES;
+
+    private ScenarioLoader() {}
+
+    /** Loads {@code file}; a missing file or bad content is a {@link ScenarioException}. */
+    public static Scenario load(Path file) {
+        String text;
+        try {
+            text = Files.readString(file);
+        } catch (NoSuchFileException e) {
+            throw new ScenarioException(file + ": no such file");
+        } catch (IOException e) {
+            throw new ScenarioException(file + ": " + e.getMessage());
+        }
+        return parse(file.toString(), text, file.toAbsolutePath().getParent());
+    }
+
+    /** Parses scenario {@code text}; {@code name} labels error messages; relative paths resolve against {@code dir}. */
+    public static Scenario parse(String name, String text, Path dir) {
+        Node root;
+        try {
+            Optional<Node> n = new Compose(LoadSettings.builder().setLabel(name).build()).composeString(text);
+            if (n.isEmpty()) {
+                throw new ScenarioException(name + ": empty scenario");
+            }
+            root = n.get();
+        } catch (MarkedYamlEngineException e) {
+            int line = e.getProblemMark().map(m -> m.getLine() + 1).orElse(0);
+            throw new ScenarioException(name + ":" + line + ": YAML error: " + e.getProblem());
+        } catch (YamlEngineException e) {
+            throw new ScenarioException(name + ": YAML error: " + e.getMessage().lines().findFirst().orElse(""));
+        }
+        Field top = new Field(name, "", root);
+        Map<String, Field> f = top.map(TOP);
+        String label = f.containsKey("name") ? f.get("name").text() : name;
+        Scenario.HostConf host = host(f.get("host"));
+        Scenario.WireConf wire = wire(f.get("wire"), dir);
+        Scenario.TrafficConf traffic = traffic(f.get("traffic"));
+        if (!f.containsKey("vms")) {
+            throw top.error("vms: required (a list of VMs)");
+        }
+        List<Scenario.VmConf> vms = new ArrayList<>();
+        Set<String> names = new HashSet<>();
+        int sriov = 0;
+        for (Field v : f.get("vms").list()) {
+            Map<String, Field> m = v.map(VM);
+            int count = m.containsKey("count") ? m.get("count").asInt(1, 64) : 1;
+            for (int i = 0; i < count; i++) {
+                Scenario.VmConf c = vm(v, m, count == 1 ? -1 : i);
+                if (!names.add(c.name())) {
+                    throw v.error("name: '" + c.name() + "' is used twice");
+                }
+                if (c.path() == IoPath.SRIOV) {
+                    sriov++;
+                }
+                vms.add(c);
+            }
+        }
+        if (vms.isEmpty()) {
+            throw f.get("vms").error("at least one VM is needed");
+        }
+        if (sriov > host.vfs()) {
+            throw f.get("vms").error(sriov + " VMs on sriov but host.vfs is " + host.vfs());
+        }
+        long vmdq = vms.stream().filter(v -> v.path() == IoPath.VMDQ).count();
+        int pools = host.pools() > 0 ? host.pools() : host.vfs() <= 15 ? 16 : host.vfs() <= 31 ? 32 : 64;
+        if (host.vfs() + 1 + vmdq > pools) {
+            throw f.get("vms").error(vmdq + " VMs on vmdq need a pool each, but " + pools + " pools hold only "
+                    + (pools - host.vfs() - 1) + " after " + host.vfs() + " VFs and the PF's (set host.pools to 64 or "
+                    + "lower host.vfs)");
+        }
+        long ram = vms.stream().mapToLong(Scenario.VmConf::memory).sum();
+        if (ram + (256L << 20) > host.memory()) {
+            throw (f.containsKey("host") ? f.get("host") : top).error("memory: " + (host.memory() >> 20)
+                    + " MiB cannot hold the VMs' " + (ram >> 20) + " MiB plus 256 MiB for the host");
+        }
+        return new Scenario(label, host, wire, traffic, List.copyOf(vms));
+    }
+
+    private static Scenario.HostConf host(Field h) {
+        if (h == null) {
+            return new Scenario.HostConf(2L << 30, 16, 0, true, false);
+        }
+        Map<String, Field> m = h.map(HOST);
+        long mem = m.containsKey("memory") ? m.get("memory").asSize(256L << 20, 16L << 30) : 2L << 30;
+        int vfs = m.containsKey("vfs") ? m.get("vfs").asInt(0, 63) : 16;
+        int pools = 0;
+        if (m.containsKey("pools")) {
+            pools = Integer.parseInt(m.get("pools").oneOf("8", "16", "32", "64"));
+            if (vfs >= pools) {
+                throw m.get("pools").error(vfs + " VFs need more than " + pools + " pools (one is the PF's)");
+            }
+        }
+        boolean veb = !m.containsKey("veb") || m.get("veb").asBool();
+        boolean cm = m.containsKey("cost_model") && m.get("cost_model").asBool();
+        return new Scenario.HostConf(mem, vfs, pools, veb, cm);
+    }
+
+    private static Scenario.WireConf wire(Field w, Path dir) {
+        if (w == null) {
+            return new Scenario.WireConf(Scenario.WireConf.GENERATOR, null, null, null);
+        }
+        String t = w.text();
+        if (t.equals("generator")) {
+            return new Scenario.WireConf(Scenario.WireConf.GENERATOR, null, null, null);
+        }
+        if (t.startsWith("pcap:")) {
+            Path in = dir == null ? Path.of(t.substring(5)) : dir.resolve(t.substring(5));
+            if (!Files.isRegularFile(in)) {
+                throw w.error("pcap file " + in + " does not exist");
+            }
+            return new Scenario.WireConf(Scenario.WireConf.PCAP, in, null, null);
+        }
+        throw w.error("unknown value '" + t + "' (expected generator, pcap:FILE)");
+    }
+
+    private static Scenario.TrafficConf traffic(Field t) {
+        if (t == null) {
+            return new Scenario.TrafficConf(List.of(new Scenario.FrameSize(64)), 32, 0, 1, 5);
+        }
+        Map<String, Field> m = t.map(TRAFFIC);
+        List<Scenario.FrameSize> sizes = new ArrayList<>();
+        if (m.containsKey("frame_size") && m.containsKey("frame_sizes")) {
+            throw m.get("frame_sizes").error("give frame_size or frame_sizes, not both");
+        }
+        if (m.containsKey("frame_size")) {
+            sizes.add(size(m.get("frame_size")));
+        } else if (m.containsKey("frame_sizes")) {
+            for (Field s : m.get("frame_sizes").list()) {
+                sizes.add(size(s));
+            }
+        } else {
+            sizes.add(new Scenario.FrameSize(64));
+        }
+        int inFlight = m.containsKey("in_flight") ? m.get("in_flight").asInt(1, 512) : 32;
+        long rate = m.containsKey("rate_pps") ? m.get("rate_pps").asLong(0, 100_000_000) : 0;
+        int flows = m.containsKey("flows") ? m.get("flows").asInt(1, 65536) : 1;
+        double secs = m.containsKey("duration") ? m.get("duration").asDuration(0.05, 3600) : 5;
+        return new Scenario.TrafficConf(List.copyOf(sizes), inFlight, rate, flows, secs);
+    }
+
+    private static Scenario.FrameSize size(Field f) {
+        if (f.text().equalsIgnoreCase("imix")) {
+            return Scenario.FrameSize.IMIX;
+        }
+        return new Scenario.FrameSize(f.asInt(64, 9018));
+    }
+
+    private static Scenario.VmConf vm(Field v, Map<String, Field> m, int index) {
+        if (!m.containsKey("name")) {
+            throw v.error("name: required");
+        }
+        if (!m.containsKey("path")) {
+            throw v.error("path: required (vswitch, vmdq, sriov)");
+        }
+        String name = m.get("name").text() + (index >= 0 ? "-" + index : "");
+        if (!name.matches("[A-Za-z0-9_.-]{1,32}")) {
+            throw m.get("name").error("'" + name + "' must be 1-32 letters, digits, '.', '_' or '-'");
+        }
+        IoPath path = IoPath.valueOf(m.get("path").oneOf("vswitch", "vmdq", "sriov").toUpperCase());
+        int vcpus = m.containsKey("vcpus") ? m.get("vcpus").asInt(1, 1) : 1;
+        long mem = m.containsKey("memory") ? m.get("memory").asSize(16L << 20, 4L << 30) : 64L << 20;
+        MacAddress mac = null;
+        if (m.containsKey("mac")) {
+            try {
+                mac = MacAddress.parse(m.get("mac").text());
+            } catch (IllegalArgumentException e) {
+                throw m.get("mac").error(e.getMessage());
+            }
+            if (!mac.isUnicast()) {
+                throw m.get("mac").error(mac + " is not a unicast address");
+            }
+            if (index >= 0) {
+                mac = new MacAddress(mac.value() + index);
+            }
+        }
+        int vlan = m.containsKey("vlan") ? m.get("vlan").asInt(0, 4094) : -1;
+        int qos = m.containsKey("qos") ? m.get("qos").asInt(0, 7) : 0;
+        String app = m.containsKey("app") ? m.get("app").oneOf(APPS) : "macswap";
+        boolean spoof = !m.containsKey("spoofchk") || m.get("spoofchk").asBool();
+        boolean trust = m.containsKey("trust") && m.get("trust").asBool();
+        long rate = m.containsKey("max_tx_rate") ? m.get("max_tx_rate").asLong(0, 10_000) : 0;
+        String ip = null;
+        if (m.containsKey("ip")) {
+            ip = m.get("ip").text();
+            try {
+                int a = io.havnet.dataplane.net.Net.parseIpv4(ip);
+                if (index >= 0) {
+                    ip = io.havnet.dataplane.net.Net.ipv4ToString(a + index);
+                }
+            } catch (IllegalArgumentException e) {
+                throw m.get("ip").error(e.getMessage());
+            }
+        }
+        if (path != IoPath.SRIOV && (m.containsKey("spoofchk") || m.containsKey("trust") || m.containsKey("max_tx_rate"))) {
+            throw v.error("spoofchk, trust and max_tx_rate are VF settings: only for path sriov");
+        }
+        return new Scenario.VmConf(name, path, vcpus, mem, mac, vlan, qos, app, spoof, trust, rate, ip);
+    }
+}

@@ -1,0 +1,243 @@
+package io.havnet.lab.traffic;
+
+import io.havnet.dataplane.agent.Agent;
+import io.havnet.dataplane.clock.Clock;
+import io.havnet.dataplane.ethdev.EthDev;
+import io.havnet.dataplane.mbuf.Mbuf;
+import io.havnet.dataplane.mempool.Mempool;
+import io.havnet.dataplane.net.EthernetFlyweight;
+import io.havnet.dataplane.net.Ipv4Flyweight;
+import io.havnet.dataplane.net.Net;
+import io.havnet.dataplane.net.PacketBuilder;
+import io.havnet.dataplane.net.UdpFlyweight;
+import io.havnet.lab.scenario.Scenario.FrameSize;
+import org.HdrHistogram.Histogram;
+import org.HdrHistogram.Recorder;
+
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * What stands at the far end of the wire: a traffic generator and sink. It sends probe frames
+ * (Ethernet/IPv4/UDP carrying a magic, the target's index and a send timestamp) to the VMs under
+ * test and, when a probe comes back, records its round-trip latency in an HdrHistogram.
+ * <ul>
+ *   <li>closed loop (rate 0): {@code inFlight} probes per target circulate — each returning probe
+ *       is re-addressed to its target, re-stamped and sent again;</li>
+ *   <li>open loop (rate &gt; 0): new probes at the given rate, round-robin over the targets;</li>
+ *   <li>drain: nothing more is sent; returning probes are counted and freed.</li>
+ * </ul>
+ * The controlling thread calls {@link #start}/{@link #drain}; the tester's own thread (its
+ * lcore) does all packet work. {@code offered} counts probes the wire took; {@code delivered}
+ * probes that came back.
+ */
+public final class Tester implements Agent {
+    public static final long MAC = 0x02AA00000001L;
+    public static final int IP = Net.parseIpv4("198.18.0.1");
+    public static final int MAGIC = 0x48564E54; // "HVNT"
+    static final int PAYLOAD = 42;
+    static final int P_MAGIC = PAYLOAD;
+    static final int P_TARGET = PAYLOAD + 4;
+    static final int P_TS = PAYLOAD + 8;
+    private static final int[] IMIX = {64, 64, 576, 64, 64, 576, 64, 1518, 64, 576, 64, 576};
+
+    /** A VM under test: its MAC and IPv4 address. */
+    public record Target(long mac, int ip) {}
+
+    private record Plan(List<Target> targets, FrameSize size, int inFlight, long ratePps, int flows) {}
+
+    private final EthDev port;
+    private final Mempool pool;
+    private final Clock clock;
+    private final int[] rx = new int[64];
+    private final int[] tx = new int[256];
+    private int txCount;
+    private final Recorder latency = new Recorder(3);
+    private final AtomicLong offered = new AtomicLong();
+    private final AtomicLong delivered = new AtomicLong();
+    private final AtomicLong deliveredBytes = new AtomicLong();
+    private final AtomicLong foreign = new AtomicLong();
+    private final AtomicLong refused = new AtomicLong();
+    private volatile Plan plan;
+    private volatile int state;           // 0 idle, 1 prime pending, 2 running, 3 draining
+    private volatile long lastRx;
+    private final EthernetFlyweight eth = new EthernetFlyweight();
+    private long openNext;
+    private int openTarget;
+    private int openSeq;
+
+    public Tester(EthDev port, Mempool pool, Clock clock) {
+        this.port = port;
+        this.pool = pool;
+        this.clock = clock;
+    }
+
+    @Override
+    public String roleName() {
+        return "tester";
+    }
+
+    /** Starts offering traffic to {@code targets} (called from the controlling thread). */
+    public void start(List<Target> targets, FrameSize size, int inFlight, long ratePps, int flows) {
+        plan = new Plan(List.copyOf(targets), size, inFlight, ratePps, flows);
+        state = 1;
+    }
+
+    /** Stops sending; returning probes are still counted. */
+    public void drain() {
+        state = 3;
+    }
+
+    /** True once draining and nothing has arrived for {@code quietNanos}. */
+    public boolean drained(long quietNanos) {
+        return state == 3 && txCount == 0 && clock.nanoTime() - lastRx > quietNanos;
+    }
+
+    public long offered() {
+        return offered.get();
+    }
+
+    public long delivered() {
+        return delivered.get();
+    }
+
+    /** Bytes of the probes that came back, FCS included. */
+    public long deliveredBytes() {
+        return deliveredBytes.get();
+    }
+
+    /** Frames that came back but were not probes (a VM's own traffic, broadcasts). */
+    public long foreign() {
+        return foreign.get();
+    }
+
+    /** Latencies (ns) recorded since the last call. */
+    public Histogram takeLatency() {
+        return latency.getIntervalHistogram();
+    }
+
+    @Override
+    public int doWork() {
+        int work = 0;
+        int n = port.rxBurst(0, rx, 0, rx.length);
+        if (n > 0) {
+            long now = clock.nanoTime();
+            lastRx = now;
+            boolean resend = state == 2 && plan != null && plan.ratePps() == 0;
+            Plan p = plan;
+            for (int i = 0; i < n; i++) {
+                int m = rx[i];
+                MemorySegment s = Mbuf.segment(m);
+                long off = Mbuf.dataOffset(m);
+                if (Mbuf.dataLen(m) >= P_TS + 8 && s.get(Net.BE32, off + P_MAGIC) == MAGIC) {
+                    long ts = s.get(ValueLayout.JAVA_LONG_UNALIGNED, off + P_TS);
+                    long lat = now - ts;
+                    if (lat > 0) {
+                        latency.recordValue(lat);
+                    }
+                    delivered.incrementAndGet();
+                    deliveredBytes.addAndGet(Mbuf.pktLen(m) + Net.ETHER_CRC_LEN);
+                    int target = Short.toUnsignedInt(s.get(Net.BE16, off + P_TARGET));
+                    if (resend && target < p.targets().size()) {
+                        Target tg = p.targets().get(target);
+                        eth.wrap(s, off).dst(tg.mac()).src(MAC);
+                        // an echo guest swapped the addresses back; the pair is the same, so the IPv4 checksum holds
+                        s.set(Net.BE32, off + 26, IP);
+                        s.set(Net.BE32, off + 30, tg.ip());
+                        s.set(ValueLayout.JAVA_LONG_UNALIGNED, off + P_TS, now);
+                        queue(m);
+                        continue;
+                    }
+                } else {
+                    foreign.incrementAndGet();
+                }
+                Mbuf.free(m);
+            }
+            work += n;
+        }
+        int st = state;
+        if (st == 1) {
+            prime(plan);
+            state = 2;
+            work++;
+        } else if (st == 2 && plan.ratePps() > 0) {
+            work += openLoop(plan);
+        }
+        flush();
+        return work;
+    }
+
+    private void queue(int m) {
+        tx[txCount++] = m;
+        if (txCount == tx.length) {
+            flush();
+        }
+    }
+
+    private void flush() {
+        if (txCount == 0) {
+            return;
+        }
+        int sent = port.txBurst(0, tx, 0, txCount);
+        offered.addAndGet(sent);
+        if (sent < txCount) {
+            Mbuf.freeBulk(tx, sent, txCount - sent);
+            refused.addAndGet(txCount - sent);
+        }
+        txCount = 0;
+    }
+
+    private void prime(Plan p) {
+        openNext = clock.nanoTime();
+        if (p.ratePps() > 0) {
+            return;
+        }
+        int seq = 0;
+        for (int k = 0; k < p.inFlight(); k++) {
+            for (int t = 0; t < p.targets().size(); t++) {
+                int m = probe(p, t, seq++);
+                if (m == Mbuf.NONE) {
+                    return;
+                }
+                queue(m);
+            }
+        }
+    }
+
+    private int openLoop(Plan p) {
+        long now = clock.nanoTime();
+        long interval = Math.max(1, 1_000_000_000L / p.ratePps());
+        int made = 0;
+        while (openNext <= now && made < 64) {
+            int m = probe(p, openTarget, openSeq++);
+            if (m == Mbuf.NONE) {
+                break;
+            }
+            openTarget = (openTarget + 1) % p.targets().size();
+            queue(m);
+            openNext += interval;
+            made++;
+        }
+        if (now - openNext > 100_000_000L) {
+            openNext = now; // do not try to catch up more than 100 ms
+        }
+        return made;
+    }
+
+    /** A new probe to target {@code t}; sizes cycle through IMIX when asked, flows through UDP source ports. */
+    private int probe(Plan p, int t, int seq) {
+        Target target = p.targets().get(t);
+        int wire = p.size().imix() ? IMIX[seq % IMIX.length] : p.size().bytes();
+        byte[] f = PacketBuilder.ethernet(target.mac(), MAC).ipv4(IP, target.ip(), 64)
+                .udpNoChecksum(10000 + seq % p.flows(), 9).padTo(wire - 4).build();
+        MemorySegment fs = MemorySegment.ofArray(f);
+        fs.set(Net.BE32, P_MAGIC, MAGIC);
+        fs.set(Net.BE16, P_TARGET, (short) t);
+        fs.set(ValueLayout.JAVA_LONG_UNALIGNED, P_TS, clock.nanoTime());
+        new Ipv4Flyweight().wrap(fs, 14).updateChecksum();
+        new UdpFlyweight().wrap(fs, 34).checksum(0);
+        return Mbuf.fromBytes(pool, f);
+    }
+}
