@@ -5,6 +5,8 @@ import io.havnet.cli.lab.DemoCommand;
 import io.havnet.cli.lab.RunCommand;
 import io.havnet.cli.lab.TestpmdCommand;
 import io.havnet.cli.lab.VfCommand;
+import io.havnet.cli.nf.IpsecCommand;
+import io.havnet.cli.nf.NfCommand;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.IVersionProvider;
 import picocli.CommandLine.Option;
@@ -18,7 +20,8 @@ import java.util.Properties;
         mixinStandardHelpOptions = true,
         versionProvider = HavnetCommand.Version.class,
         description = "Hardware-assisted network virtualization (VMDq, SR-IOV, VT-d) and a DPDK-style toolkit.",
-        subcommands = {DemoCommand.class, RunCommand.class, TestpmdCommand.class, VfCommand.class, BenchCommand.class})
+        subcommands = {DemoCommand.class, RunCommand.class, TestpmdCommand.class, VfCommand.class, NfCommand.class,
+                IpsecCommand.class, BenchCommand.class})
 public final class HavnetCommand implements Runnable {
     @Option(names = "--debug", description = "print stack traces for errors", scope = picocli.CommandLine.ScopeType.INHERIT)
     boolean debug;

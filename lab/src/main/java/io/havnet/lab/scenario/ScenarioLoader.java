@@ -2,21 +2,15 @@ package io.havnet.lab.scenario;
 
 import io.havnet.dataplane.net.MacAddress;
 import io.havnet.hypervisor.IoPath;
-import org.snakeyaml.engine.v2.api.LoadSettings;
-import org.snakeyaml.engine.v2.api.lowlevel.Compose;
-import org.snakeyaml.engine.v2.exceptions.MarkedYamlEngineException;
-import org.snakeyaml.engine.v2.exceptions.YamlEngineException;
-import org.snakeyaml.engine.v2.nodes.Node;
+import io.havnet.nfv.config.ConfigException;
+import io.havnet.nfv.config.ConfigNode;
 
-import java.io.IOException;
 import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.Set;
 
 /**
@@ -34,36 +28,20 @@ public final class ScenarioLoader {
 
     private ScenarioLoader() {}
 
-    /** Loads {@code file}; a missing file or bad content is a {@link ScenarioException}. */
+    /** Loads {@code file}; a missing file or bad content is a {@link ConfigException}. */
     public static Scenario load(Path file) {
-        String text;
-        try {
-            text = Files.readString(file);
-        } catch (NoSuchFileException e) {
-            throw new ScenarioException(file + ": no such file");
-        } catch (IOException e) {
-            throw new ScenarioException(file + ": " + e.getMessage());
-        }
-        return parse(file.toString(), text, file.toAbsolutePath().getParent());
+        ConfigNode top = ConfigNode.load(file);
+        return parse(top, file.toAbsolutePath().getParent());
     }
 
     /** Parses scenario {@code text}; {@code name} labels error messages; relative paths resolve against {@code dir}. */
     public static Scenario parse(String name, String text, Path dir) {
-        Node root;
-        try {
-            Optional<Node> n = new Compose(LoadSettings.builder().setLabel(name).build()).composeString(text);
-            if (n.isEmpty()) {
-                throw new ScenarioException(name + ": empty scenario");
-            }
-            root = n.get();
-        } catch (MarkedYamlEngineException e) {
-            int line = e.getProblemMark().map(m -> m.getLine() + 1).orElse(0);
-            throw new ScenarioException(name + ":" + line + ": YAML error: " + e.getProblem());
-        } catch (YamlEngineException e) {
-            throw new ScenarioException(name + ": YAML error: " + e.getMessage().lines().findFirst().orElse(""));
-        }
-        Field top = new Field(name, "", root);
-        Map<String, Field> f = top.map(TOP);
+        return parse(ConfigNode.parse(name, text), dir);
+    }
+
+    private static Scenario parse(ConfigNode top, Path dir) {
+        String name = top.file();
+        Map<String, ConfigNode> f = top.map(TOP);
         String label = f.containsKey("name") ? f.get("name").text() : name;
         Scenario.HostConf host = host(f.get("host"));
         Scenario.WireConf wire = wire(f.get("wire"), dir);
@@ -74,8 +52,8 @@ public final class ScenarioLoader {
         List<Scenario.VmConf> vms = new ArrayList<>();
         Set<String> names = new HashSet<>();
         int sriov = 0;
-        for (Field v : f.get("vms").list()) {
-            Map<String, Field> m = v.map(VM);
+        for (ConfigNode v : f.get("vms").list()) {
+            Map<String, ConfigNode> m = v.map(VM);
             int count = m.containsKey("count") ? m.get("count").asInt(1, 64) : 1;
             for (int i = 0; i < count; i++) {
                 Scenario.VmConf c = vm(v, m, count == 1 ? -1 : i);
@@ -109,11 +87,11 @@ public final class ScenarioLoader {
         return new Scenario(label, host, wire, traffic, List.copyOf(vms));
     }
 
-    private static Scenario.HostConf host(Field h) {
+    private static Scenario.HostConf host(ConfigNode h) {
         if (h == null) {
             return new Scenario.HostConf(2L << 30, 16, 0, true, false);
         }
-        Map<String, Field> m = h.map(HOST);
+        Map<String, ConfigNode> m = h.map(HOST);
         long mem = m.containsKey("memory") ? m.get("memory").asSize(256L << 20, 16L << 30) : 2L << 30;
         int vfs = m.containsKey("vfs") ? m.get("vfs").asInt(0, 63) : 16;
         int pools = 0;
@@ -128,7 +106,7 @@ public final class ScenarioLoader {
         return new Scenario.HostConf(mem, vfs, pools, veb, cm);
     }
 
-    private static Scenario.WireConf wire(Field w, Path dir) {
+    private static Scenario.WireConf wire(ConfigNode w, Path dir) {
         if (w == null) {
             return new Scenario.WireConf(Scenario.WireConf.GENERATOR, null, null, null);
         }
@@ -146,11 +124,11 @@ public final class ScenarioLoader {
         throw w.error("unknown value '" + t + "' (expected generator, pcap:FILE)");
     }
 
-    private static Scenario.TrafficConf traffic(Field t) {
+    private static Scenario.TrafficConf traffic(ConfigNode t) {
         if (t == null) {
             return new Scenario.TrafficConf(List.of(new Scenario.FrameSize(64)), 32, 0, 1, 5);
         }
-        Map<String, Field> m = t.map(TRAFFIC);
+        Map<String, ConfigNode> m = t.map(TRAFFIC);
         List<Scenario.FrameSize> sizes = new ArrayList<>();
         if (m.containsKey("frame_size") && m.containsKey("frame_sizes")) {
             throw m.get("frame_sizes").error("give frame_size or frame_sizes, not both");
@@ -158,7 +136,7 @@ public final class ScenarioLoader {
         if (m.containsKey("frame_size")) {
             sizes.add(size(m.get("frame_size")));
         } else if (m.containsKey("frame_sizes")) {
-            for (Field s : m.get("frame_sizes").list()) {
+            for (ConfigNode s : m.get("frame_sizes").list()) {
                 sizes.add(size(s));
             }
         } else {
@@ -171,14 +149,14 @@ public final class ScenarioLoader {
         return new Scenario.TrafficConf(List.copyOf(sizes), inFlight, rate, flows, secs);
     }
 
-    private static Scenario.FrameSize size(Field f) {
+    private static Scenario.FrameSize size(ConfigNode f) {
         if (f.text().equalsIgnoreCase("imix")) {
             return Scenario.FrameSize.IMIX;
         }
         return new Scenario.FrameSize(f.asInt(64, 9018));
     }
 
-    private static Scenario.VmConf vm(Field v, Map<String, Field> m, int index) {
+    private static Scenario.VmConf vm(ConfigNode v, Map<String, ConfigNode> m, int index) {
         if (!m.containsKey("name")) {
             throw v.error("name: required");
         }

@@ -1,6 +1,7 @@
 package io.havnet.lab.scenario;
 
 import io.havnet.hypervisor.IoPath;
+import io.havnet.nfv.config.ConfigException;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -17,7 +18,7 @@ class ScenarioLoaderTest {
     }
 
     static String error(String yaml) {
-        ScenarioException e = assertThrows(ScenarioException.class, () -> parse(yaml));
+        ConfigException e = assertThrows(ConfigException.class, () -> parse(yaml));
         assertFalse(e.getMessage().contains("\n"), "one line: " + e.getMessage());
         return e.getMessage();
     }
@@ -96,7 +97,7 @@ class ScenarioLoaderTest {
                 .contains("cannot hold the VMs' 1024 MiB"));
         assertTrue(error("vms:\n  - {path: vswitch}\n").contains("vms[0]: name: required"));
         assertTrue(error("name: x\n").contains("vms: required"));
-        assertEquals("lab.yaml: empty scenario", error(""));
+        assertEquals("lab.yaml: empty file", error(""));
         assertTrue(error("host: {vfs: 14}\nvms:\n  - {name: a, path: vmdq, count: 2}\n")
                 .contains("2 VMs on vmdq need a pool each, but 16 pools hold only 1 after 14 VFs"));
         assertTrue(error("host: {veb: maybe}\nvms:\n  - {name: a, path: vmdq}\n")
@@ -112,11 +113,11 @@ class ScenarioLoaderTest {
 
     @Test
     void missingFilesAndPcapsAreNamed(@TempDir Path dir) throws Exception {
-        ScenarioException e = assertThrows(ScenarioException.class, () -> ScenarioLoader.load(dir.resolve("nope.yaml")));
+        ConfigException e = assertThrows(ConfigException.class, () -> ScenarioLoader.load(dir.resolve("nope.yaml")));
         assertEquals(dir.resolve("nope.yaml") + ": no such file", e.getMessage());
         Path f = dir.resolve("p.yaml");
         Files.writeString(f, "wire: pcap:missing.pcap\nvms:\n  - {name: a, path: vswitch}\n");
-        e = assertThrows(ScenarioException.class, () -> ScenarioLoader.load(f));
+        e = assertThrows(ConfigException.class, () -> ScenarioLoader.load(f));
         assertEquals(f + ":1: wire: pcap file " + dir.resolve("missing.pcap") + " does not exist", e.getMessage());
     }
 

@@ -1,4 +1,4 @@
-package io.havnet.lab.scenario;
+package io.havnet.nfv.config;
 
 import org.snakeyaml.engine.v2.nodes.MappingNode;
 import org.snakeyaml.engine.v2.nodes.Node;
@@ -16,44 +16,78 @@ import java.util.Set;
 /**
  * A YAML node with the path that leads to it ({@code vms[2].path}) and its line, so every
  * validation error can say where it is: {@code demo.yaml:14: vms[2].path: unknown value ...}.
+ * Scenario files, gateway (IPsec) configs, route tables and ACLs are all read through it.
  */
-final class Field {
+public final class ConfigNode {
     private final String file;
     private final String path;
     private final Node node;
 
-    Field(String file, String path, Node node) {
+    /**
+     * Parses {@code text} (labelled {@code name} in messages) into its root node; YAML syntax
+     * errors become one-line {@link ConfigException}s with the line.
+     */
+    public static ConfigNode parse(String name, String text) {
+        try {
+            java.util.Optional<Node> n = new org.snakeyaml.engine.v2.api.lowlevel.Compose(
+                    org.snakeyaml.engine.v2.api.LoadSettings.builder().setLabel(name).build()).composeString(text);
+            if (n.isEmpty()) {
+                throw new ConfigException(name + ": empty file");
+            }
+            return new ConfigNode(name, "", n.get());
+        } catch (org.snakeyaml.engine.v2.exceptions.MarkedYamlEngineException e) {
+            int line = e.getProblemMark().map(m -> m.getLine() + 1).orElse(0);
+            throw new ConfigException(name + ":" + line + ": YAML error: " + e.getProblem());
+        } catch (org.snakeyaml.engine.v2.exceptions.YamlEngineException e) {
+            throw new ConfigException(name + ": YAML error: " + e.getMessage().lines().findFirst().orElse(""));
+        }
+    }
+
+    /** Reads and parses {@code file}; a missing or unreadable file is a {@link ConfigException}. */
+    public static ConfigNode load(java.nio.file.Path file) {
+        String text;
+        try {
+            text = java.nio.file.Files.readString(file);
+        } catch (java.nio.file.NoSuchFileException e) {
+            throw new ConfigException(file + ": no such file");
+        } catch (java.io.IOException e) {
+            throw new ConfigException(file + ": " + e.getMessage());
+        }
+        return parse(file.toString(), text);
+    }
+
+    public ConfigNode(String file, String path, Node node) {
         this.file = file;
         this.path = path;
         this.node = node;
     }
 
-    String path() {
+    public String path() {
         return path;
     }
 
-    int line() {
+    public int line() {
         return node.getStartMark().map(m -> m.getLine() + 1).orElse(0);
     }
 
-    ScenarioException error(String message) {
-        return new ScenarioException(file + ":" + line() + ": " + (path.isEmpty() ? "" : path + ": ") + message);
+    public ConfigException error(String message) {
+        return new ConfigException(file + ":" + line() + ": " + (path.isEmpty() ? "" : path + ": ") + message);
     }
 
-    boolean isMap() {
+    public boolean isMap() {
         return node instanceof MappingNode;
     }
 
-    boolean isList() {
+    public boolean isList() {
         return node instanceof SequenceNode;
     }
 
     /** The mapping's fields by key, refusing keys that are not {@code allowed}. */
-    Map<String, Field> map(Set<String> allowed) {
+    public Map<String, ConfigNode> map(Set<String> allowed) {
         if (!(node instanceof MappingNode m)) {
             throw error("expected a mapping of " + String.join(", ", allowed));
         }
-        Map<String, Field> out = new LinkedHashMap<>();
+        Map<String, ConfigNode> out = new LinkedHashMap<>();
         for (NodeTuple t : m.getValue()) {
             if (!(t.getKeyNode() instanceof ScalarNode k)) {
                 throw error("keys must be plain names");
@@ -61,37 +95,37 @@ final class Field {
             String key = k.getValue();
             String p = path.isEmpty() ? key : path + "." + key;
             if (!allowed.contains(key)) {
-                throw new Field(file, p, t.getKeyNode()).error("unknown field (expected one of "
+                throw new ConfigNode(file, p, t.getKeyNode()).error("unknown field (expected one of "
                         + String.join(", ", allowed) + ")");
             }
             if (out.containsKey(key)) {
-                throw new Field(file, p, t.getKeyNode()).error("given twice");
+                throw new ConfigNode(file, p, t.getKeyNode()).error("given twice");
             }
-            out.put(key, new Field(file, p, t.getValueNode()));
+            out.put(key, new ConfigNode(file, p, t.getValueNode()));
         }
         return out;
     }
 
-    List<Field> list() {
+    public List<ConfigNode> list() {
         if (!(node instanceof SequenceNode s)) {
             throw error("expected a list");
         }
-        List<Field> out = new ArrayList<>();
+        List<ConfigNode> out = new ArrayList<>();
         int i = 0;
         for (Node n : s.getValue()) {
-            out.add(new Field(file, path + "[" + i++ + "]", n));
+            out.add(new ConfigNode(file, path + "[" + i++ + "]", n));
         }
         return out;
     }
 
-    String text() {
+    public String text() {
         if (!(node instanceof ScalarNode s)) {
             throw error("expected a single value");
         }
         return s.getValue().trim();
     }
 
-    long asLong(long min, long max) {
+    public long asLong(long min, long max) {
         String t = text();
         long v;
         try {
@@ -105,11 +139,11 @@ final class Field {
         return v;
     }
 
-    int asInt(int min, int max) {
+    public int asInt(int min, int max) {
         return (int) asLong(min, max);
     }
 
-    boolean asBool() {
+    public boolean asBool() {
         return switch (text().toLowerCase(Locale.ROOT)) {
             case "true", "on", "yes" -> true;
             case "false", "off", "no" -> false;
@@ -118,7 +152,7 @@ final class Field {
     }
 
     /** {@code 512m}, {@code 2g}, {@code 65536} → bytes. */
-    long asSize(long min, long max) {
+    public long asSize(long min, long max) {
         String t = text().toLowerCase(Locale.ROOT).strip();
         if (t.endsWith("ib")) {
             t = t.substring(0, t.length() - 2);
@@ -147,7 +181,7 @@ final class Field {
     }
 
     /** {@code 5s}, {@code 500ms}, {@code 2m} → seconds. */
-    double asDuration(double min, double max) {
+    public double asDuration(double min, double max) {
         String t = text().toLowerCase(Locale.ROOT);
         double v;
         try {
@@ -169,7 +203,56 @@ final class Field {
         return v;
     }
 
-    String oneOf(String... choices) {
+    /** The whole node's file label. */
+    public String file() {
+        return file;
+    }
+
+    /** An IPv4 address in dotted form, as an int. */
+    public int asIpv4() {
+        try {
+            return io.havnet.dataplane.net.Net.parseIpv4(text());
+        } catch (IllegalArgumentException e) {
+            throw error("'" + text() + "' is not an IPv4 address");
+        }
+    }
+
+    /** An IPv4 prefix {@code a.b.c.d/len} as {address, length}; host bits must be zero. */
+    public int[] asIpv4Prefix() {
+        String t = text();
+        int slash = t.indexOf('/');
+        if (slash < 0) {
+            throw error("'" + t + "' is not a prefix (expected a.b.c.d/len)");
+        }
+        int len;
+        int addr;
+        try {
+            len = Integer.parseInt(t.substring(slash + 1));
+            addr = io.havnet.dataplane.net.Net.parseIpv4(t.substring(0, slash));
+        } catch (IllegalArgumentException e) {
+            throw error("'" + t + "' is not a prefix (expected a.b.c.d/len)");
+        }
+        if (len < 0 || len > 32) {
+            throw error("'" + t + "': prefix length must be in [0, 32]");
+        }
+        int mask = len == 0 ? 0 : -1 << (32 - len);
+        if ((addr & ~mask) != 0) {
+            throw error("'" + t + "' has host bits set (did you mean "
+                    + io.havnet.dataplane.net.Net.ipv4ToString(addr & mask) + "/" + len + "?)");
+        }
+        return new int[] {addr, len};
+    }
+
+    /** A MAC address {@code 02:00:00:00:00:01}. */
+    public io.havnet.dataplane.net.MacAddress asMac() {
+        try {
+            return io.havnet.dataplane.net.MacAddress.parse(text());
+        } catch (IllegalArgumentException e) {
+            throw error("'" + text() + "' is not a MAC address");
+        }
+    }
+
+    public String oneOf(String... choices) {
         String t = text();
         for (String c : choices) {
             if (c.equals(t)) {

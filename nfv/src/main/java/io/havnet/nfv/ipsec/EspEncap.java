@@ -1,0 +1,209 @@
+package io.havnet.nfv.ipsec;
+
+import io.havnet.dataplane.ethdev.EthDev;
+import io.havnet.dataplane.mbuf.Mbuf;
+import io.havnet.dataplane.mbuf.OlFlags;
+import io.havnet.dataplane.net.Checksum;
+import io.havnet.dataplane.net.Net;
+import io.havnet.dataplane.stats.CounterDef;
+import io.havnet.nfv.NfAgent;
+
+import java.lang.foreign.MemorySegment;
+import java.util.List;
+
+/**
+ * The outbound side of an IPsec gateway (RFC 4301/4303, AES-GCM per RFC 4106): each IPv4 packet
+ * is matched against the {@code out} policies; {@code bypass} sends it on, {@code discard} and no
+ * policy drop it, {@code protect} wraps it in ESP with the policy's SA.
+ * <ul>
+ *   <li>tunnel mode: Ethernet | new IPv4 (SA endpoints, TOS and DF copied, TTL 64) | ESP | IV |
+ *       encrypted (inner packet | padding | pad length | next header 4) | ICV;</li>
+ *   <li>transport mode: the ESP header goes between the IPv4 header and its payload (next
+ *       header = the original protocol).</li>
+ * </ul>
+ * The sequence number starts at 1 and doubles as the IV (unique per SA); an SA whose counter
+ * would wrap drops instead (RFC 4303 §3.3.3). With {@code inline} the frame leaves with its ESP
+ * header, IV, trailer and room for the ICV in place, flagged {@code TX_SEC_OFFLOAD} with the
+ * NIC's SA index in the mbuf: the NIC encrypts (see the NIC's inline IPsec).
+ */
+public final class EspEncap extends NfAgent {
+    static final List<CounterDef> OWN = List.of(
+            new CounterDef("protected", "frames", "packets wrapped in ESP"),
+            new CounterDef("bypassed", "frames", "packets a bypass policy let through in clear"),
+            new CounterDef("policy_discard", "frames", "packets a discard policy dropped"),
+            new CounterDef("no_policy", "frames", "packets no outbound policy matched, dropped"),
+            new CounterDef("not_ipv4", "frames", "frames that are not IPv4, dropped"),
+            new CounterDef("malformed", "frames", "truncated or inconsistent IPv4 packets, dropped"),
+            new CounterDef("seq_overflow", "frames", "packets for an SA whose sequence number space is used up, dropped"),
+            new CounterDef("no_room", "frames", "packets without head- or tailroom for ESP, or chained, dropped"),
+            new CounterDef("offloaded", "frames", "packets handed to the NIC for inline encryption"));
+    private static final int PROTECTED = FIRST;
+    private static final int BYPASSED = FIRST + 1;
+    private static final int POLICY_DISCARD = FIRST + 2;
+    private static final int NO_POLICY = FIRST + 3;
+    private static final int NOT_IPV4 = FIRST + 4;
+    private static final int MALFORMED = FIRST + 5;
+    private static final int SEQ_OVERFLOW = FIRST + 6;
+    private static final int NO_ROOM = FIRST + 7;
+    private static final int OFFLOADED = FIRST + 8;
+
+    /** ESP header + IV. */
+    public static final int ESP_IV = Net.ESP_HDR_LEN + 8;
+
+    private final Spd spd;
+    private final Sad sad;
+    private final Sa[] bySpd;
+    private final int[] inlineIndex;
+
+    /**
+     * @param inlineSaIndex for inline offload: SPI → the NIC's TX SA index; null for software crypto
+     */
+    public EspEncap(EthDev rx, EthDev tx, int burst, GatewayConfig config, Sad sad,
+                    java.util.Map<Integer, Integer> inlineSaIndex) {
+        super("esp-encap", rx, 0, tx, 0, burst, OWN,
+                List.of("policy_discard", "no_policy", "not_ipv4", "malformed", "seq_overflow", "no_room"));
+        this.spd = new Spd(config.policies(), Policy.Dir.OUT);
+        this.sad = sad;
+        this.bySpd = new Sa[spd.size()];
+        this.inlineIndex = new int[spd.size()];
+        for (int i = 0; i < spd.size(); i++) {
+            inlineIndex[i] = -1;
+            if (spd.action(i) == Policy.Action.PROTECT) {
+                bySpd[i] = sad.get(spd.spi(i));
+                if (bySpd[i] == null) {
+                    throw new IllegalArgumentException(String.format("policy %s: no SA with SPI 0x%x", spd.policy(i),
+                            spd.spi(i)));
+                }
+                if (inlineSaIndex != null) {
+                    Integer x = inlineSaIndex.get(spd.spi(i));
+                    if (x == null) {
+                        throw new IllegalArgumentException(String.format("SA 0x%x has no NIC SA index", spd.spi(i)));
+                    }
+                    inlineIndex[i] = x;
+                }
+            }
+        }
+    }
+
+    public EspEncap(EthDev rx, EthDev tx, int burst, GatewayConfig config, Sad sad) {
+        this(rx, tx, burst, config, sad, null);
+    }
+
+    public Sad sad() {
+        return sad;
+    }
+
+    @Override
+    protected int process(int m) {
+        int len = Mbuf.dataLen(m);
+        if (len < Net.ETHER_HDR_LEN) {
+            return MALFORMED;
+        }
+        MemorySegment s = Mbuf.segment(m);
+        long off = Mbuf.dataOffset(m);
+        if (Short.toUnsignedInt(s.get(Net.BE16, off + 12)) != Net.ETHER_TYPE_IPV4) {
+            return NOT_IPV4;
+        }
+        long ip = off + 14;
+        if (len < 34) {
+            return MALFORMED;
+        }
+        int vihl = s.get(Net.U8, ip) & 0xFF;
+        int ihl = (vihl & 0xF) * 4;
+        int total = Short.toUnsignedInt(s.get(Net.BE16, ip + 2));
+        if (vihl >>> 4 != 4 || ihl < 20 || total < ihl || 14 + total > len) {
+            return MALFORMED;
+        }
+        int proto = s.get(Net.U8, ip + 9) & 0xFF;
+        int sp = 0;
+        int dp = 0;
+        if ((proto == Net.IPPROTO_TCP || proto == Net.IPPROTO_UDP)
+                && (Short.toUnsignedInt(s.get(Net.BE16, ip + 6)) & 0x1FFF) == 0 && total >= ihl + 4) {
+            int w = s.get(Net.BE32, ip + ihl);
+            sp = w >>> 16;
+            dp = w & 0xFFFF;
+        }
+        int pi = spd.match(s.get(Net.BE32, ip + 12), s.get(Net.BE32, ip + 16), proto, sp, dp);
+        if (pi < 0) {
+            return NO_POLICY;
+        }
+        switch (spd.action(pi)) {
+            case BYPASS -> {
+                counters.add(BYPASSED, 1);
+                return FORWARD;
+            }
+            case DISCARD -> {
+                return POLICY_DISCARD;
+            }
+            default -> {
+                // protect, below
+            }
+        }
+        if (Mbuf.nbSegs(m) != 1) {
+            return NO_ROOM;
+        }
+        if (14 + total < len) {
+            Mbuf.trim(m, len - 14 - total); // Ethernet padding is not part of the packet
+        }
+        Sa sa = bySpd[pi];
+        boolean tunnel = sa.config().mode() == SaConfig.Mode.TUNNEL;
+        int payload = tunnel ? total : total - ihl;
+        int pad = (4 - (payload + 2) % 4) % 4;
+        int trailer = pad + 2 + 16;
+        int grow = tunnel ? Net.IPV4_MIN_HDR_LEN + ESP_IV : ESP_IV;
+        if (Mbuf.headroom(m) < grow || Mbuf.tailroom(m) < trailer) {
+            return NO_ROOM;
+        }
+        long seq = sa.nextSeq();
+        if (seq < 0) {
+            return SEQ_OVERFLOW;
+        }
+        int nextHeader = tunnel ? Net.IPPROTO_IPIP : proto;
+        int tos = s.get(Net.U8, ip + 1) & 0xFF;
+        int df = Short.toUnsignedInt(s.get(Net.BE16, ip + 6)) & 0x4000;
+        long start = Mbuf.prepend(m, grow);
+        long esp;
+        if (tunnel) {
+            MemorySegment.copy(s, start + grow, s, start, 14); // Ethernet header to the new front
+            long oip = start + 14;
+            s.set(Net.BE32, oip, 0x45000000 | tos << 16 | (20 + ESP_IV + payload + trailer));
+            s.set(Net.BE32, oip + 4, sa.nextIpId() << 16 | df);
+            s.set(Net.BE32, oip + 8, 64 << 24 | Net.IPPROTO_ESP << 16);
+            s.set(Net.BE32, oip + 12, sa.config().tunnelSrc());
+            s.set(Net.BE32, oip + 16, sa.config().tunnelDst());
+            s.set(Net.BE16, oip + 10, (short) Checksum.ipv4Header(s, oip, 20));
+            esp = oip + 20;
+        } else {
+            MemorySegment.copy(s, start + grow, s, start, 14 + ihl); // Ethernet + IPv4 header to the new front
+            long nip = start + 14;
+            s.set(Net.U8, nip + 9, (byte) Net.IPPROTO_ESP);
+            s.set(Net.BE16, nip + 2, (short) (ihl + ESP_IV + payload + trailer));
+            s.set(Net.BE16, nip + 10, (short) 0);
+            s.set(Net.BE16, nip + 10, (short) Checksum.ipv4Header(s, nip, ihl));
+            esp = nip + ihl;
+        }
+        s.set(Net.BE32, esp, sa.spi());
+        s.set(Net.BE32, esp + 4, (int) seq);
+        s.set(Net.BE64, esp + 8, seq);
+        long tail = Mbuf.append(m, trailer);
+        for (int i = 0; i < pad; i++) {
+            s.set(Net.U8, tail + i, (byte) (i + 1));
+        }
+        s.set(Net.U8, tail + pad, (byte) pad);
+        s.set(Net.U8, tail + pad + 1, (byte) nextHeader);
+        int encLen = payload + pad + 2;
+        sa.count(encLen);
+        if (inlineIndex[pi] >= 0) {
+            s.set(Net.BE64, tail + pad + 2, 0L);
+            s.set(Net.BE64, tail + pad + 10, 0L);
+            Mbuf.setSaIndex(m, inlineIndex[pi]);
+            Mbuf.setTxOffload(m, 14, tunnel ? 20 : ihl, 0);
+            Mbuf.addOlFlags(m, OlFlags.TX_SEC_OFFLOAD);
+            counters.add(OFFLOADED, 1);
+        } else {
+            sa.gcm().seal(s, esp, 8, esp + 8, esp + ESP_IV, encLen, tail + pad + 2);
+        }
+        counters.add(PROTECTED, 1);
+        return FORWARD;
+    }
+}
