@@ -83,7 +83,7 @@ public final class Host implements AutoCloseable {
                 NicCounters.RX_DROP_IOMMU_FAULT);
         nicComponent.addDrops("nic-tx", nic.counters().tx(), NicCounters.TX_DROP_SPOOF, NicCounters.TX_DROP_MALFORMED,
                 NicCounters.TX_DROP_IOMMU_FAULT, NicCounters.TX_DROP_LINK_DOWN, NicCounters.TX_DROP_POOL_DISABLED,
-                NicCounters.TX_DROP_TOO_LONG, NicCounters.TX_DROP_VEB_FULL);
+                NicCounters.TX_DROP_TOO_LONG, NicCounters.TX_DROP_VEB_FULL, NicCounters.TX_DROP_IPSEC);
         // the PF's default pool is the vSwitch's uplink
         this.uplink = pf.openPool("pf-pool", nic.pfPool(), hostRegion);
         uplink.configure(1, 1, EthConf.defaults());

@@ -66,6 +66,7 @@ public final class Nic implements AutoCloseable {
     private final Pool[] pools;
     private final Queues queues;
     private final L2Filters filters;
+    private final io.havnet.nic.ipsec.SaTable ipsec = new io.havnet.nic.ipsec.SaTable();
     private final NicCounters counters = new NicCounters();
     private final Mailbox[] mailboxes;
     private final MemoryRegion stagingRegion;
@@ -221,6 +222,11 @@ public final class Nic implements AutoCloseable {
     public Mailbox mailbox(int vf) {
         checkVf(vf);
         return mailboxes[vf];
+    }
+
+    /** The inline IPsec engine's SAs (programmed by the PF driver). */
+    public io.havnet.nic.ipsec.SaTable ipsec() {
+        return ipsec;
     }
 
     public L2Filters filters() {

@@ -6,7 +6,8 @@ import picocli.CommandLine.Command;
 @Command(name = "bench",
         description = "Benchmarks, each next to a peer measured in the same run.",
         mixinStandardHelpOptions = true,
-        subcommands = {BenchRing.class, BenchMempool.class, BenchFwd.class, BenchNic.class, BenchPaths.class})
+        subcommands = {BenchRing.class, BenchMempool.class, BenchFwd.class, BenchNic.class, BenchPaths.class,
+                BenchIpsec.class, BenchIpsecInline.class, BenchLpm.class})
 public final class BenchCommand implements Runnable {
     @picocli.CommandLine.Spec
     picocli.CommandLine.Model.CommandSpec spec;
@@ -14,6 +15,6 @@ public final class BenchCommand implements Runnable {
     @Override
     public void run() {
         throw new picocli.CommandLine.ParameterException(spec.commandLine(),
-                "bench needs a benchmark: ring, mempool, fwd, nic or paths");
+                "bench needs a benchmark: ring, mempool, fwd, nic, paths, ipsec, ipsec-inline or lpm");
     }
 }

@@ -64,6 +64,19 @@ public final class EspDecap extends NfAgent {
         this.sad = sad;
     }
 
+    private long nextHopSrc;
+    private long nextHopDst;
+
+    /**
+     * Sends what this function outputs from {@code src} to {@code dst} (the gateway's own MAC and
+     * its next hop), instead of keeping the frame's Ethernet addresses.
+     */
+    public EspDecap nextHop(long src, long dst) {
+        this.nextHopSrc = src;
+        this.nextHopDst = dst;
+        return this;
+    }
+
     public Sad sad() {
         return sad;
     }
@@ -168,6 +181,11 @@ public final class EspDecap extends NfAgent {
             if (pi < 0 || spd.action(pi) != Policy.Action.PROTECT || spd.spi(pi) != sa.spi()) {
                 return POLICY_MISMATCH;
             }
+        }
+        if (nextHopDst != 0) {
+            long front = Mbuf.dataOffset(m);
+            s.set(Net.BE64, front, nextHopDst << 16 | nextHopSrc >>> 32);
+            s.set(Net.BE32, front + 8, (int) nextHopSrc);
         }
         counters.add(DECRYPTED, 1);
         return FORWARD;

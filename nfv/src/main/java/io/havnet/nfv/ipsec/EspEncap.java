@@ -89,6 +89,19 @@ public final class EspEncap extends NfAgent {
         this(rx, tx, burst, config, sad, null);
     }
 
+    private long nextHopSrc;
+    private long nextHopDst;
+
+    /**
+     * Sends what this function outputs from {@code src} to {@code dst} (the gateway's own MAC and
+     * its next hop), instead of keeping the frame's Ethernet addresses.
+     */
+    public EspEncap nextHop(long src, long dst) {
+        this.nextHopSrc = src;
+        this.nextHopDst = dst;
+        return this;
+    }
+
     public Sad sad() {
         return sad;
     }
@@ -202,6 +215,11 @@ public final class EspEncap extends NfAgent {
             counters.add(OFFLOADED, 1);
         } else {
             sa.gcm().seal(s, esp, 8, esp + 8, esp + ESP_IV, encLen, tail + pad + 2);
+        }
+        if (nextHopDst != 0) {
+            long front = Mbuf.dataOffset(m);
+            s.set(Net.BE64, front, nextHopDst << 16 | nextHopSrc >>> 32);
+            s.set(Net.BE32, front + 8, (int) nextHopSrc);
         }
         counters.add(PROTECTED, 1);
         return FORWARD;

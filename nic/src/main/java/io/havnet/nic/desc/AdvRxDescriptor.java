@@ -42,6 +42,12 @@ public final class AdvRxDescriptor {
     public static final int ERR_L4E = 1 << 30;
     /** RX data error: the frame could not be stored (the buffer's DMA was refused); the descriptor is returned empty. */
     public static final int ERR_RXE = 1 << 29;
+    /** Inline IPsec processed this frame (82599 SECP). */
+    public static final int STAT_SECP = 1 << 17;
+    /** Inline IPsec errors [28:27]: 01 invalid protocol, 10 invalid length, 11 authentication failed. */
+    public static final int ERR_IPSEC_MASK = 3 << 27;
+    public static final int ERR_IPSEC_LENGTH = 2 << 27;
+    public static final int ERR_IPSEC_AUTH = 3 << 27;
     /** RSS type field: the hash is valid (we report TCP/UDP/IP types in one "valid" code). */
     public static final int RSS_TYPE_VALID = 1;
 

@@ -73,6 +73,7 @@ public abstract class IxgbeEthDev extends EthDev {
         int ctxVlan = -1;
         int ctxLens = -1;
         int ctxTucmd = -1;
+        int ctxSa = -1;
     }
 
     protected IxgbeEthDev(String name, DevInfo info, MacAddress mac, RegisterFile regs, MemoryRegion ringMemory) {
@@ -85,9 +86,10 @@ public abstract class IxgbeEthDev extends EthDev {
     /** Capabilities the 82599 queue interface offers. */
     protected static DevInfo info(String driver, int queues) {
         return new DevInfo(driver, queues, queues,
-                Offloads.RX_VLAN_STRIP | Offloads.RX_IPV4_CKSUM | Offloads.RX_RSS_HASH | Offloads.RX_SCATTER,
+                Offloads.RX_VLAN_STRIP | Offloads.RX_IPV4_CKSUM | Offloads.RX_RSS_HASH | Offloads.RX_SCATTER
+                        | Offloads.RX_SECURITY,
                 Offloads.TX_VLAN_INSERT | Offloads.TX_IPV4_CKSUM | Offloads.TX_UDP_CKSUM | Offloads.TX_TCP_CKSUM
-                        | Offloads.TX_MULTI_SEGS,
+                        | Offloads.TX_MULTI_SEGS | Offloads.TX_SECURITY,
                 9728, 32, 4096);
     }
 
@@ -233,6 +235,7 @@ public abstract class IxgbeEthDev extends EthDev {
         t.ctxVlan = -1;
         t.ctxLens = -1;
         t.ctxTucmd = -1;
+        t.ctxSa = -1;
         regs.write(tdbal(t.q), (int) t.iova);
         regs.write(tdbah(t.q), (int) (t.iova >>> 32));
         regs.write(tdlen(t.q), t.count * 16);
@@ -394,6 +397,10 @@ public abstract class IxgbeEthDev extends EthDev {
         if ((status & AdvRxDescriptor.STAT_IPCS) != 0) {
             flags |= (status & AdvRxDescriptor.ERR_IPE) != 0 ? OlFlags.RX_IP_CKSUM_BAD : OlFlags.RX_IP_CKSUM_GOOD;
         }
+        if ((status & AdvRxDescriptor.STAT_SECP) != 0) {
+            flags |= OlFlags.RX_SEC_OFFLOAD
+                    | ((status & AdvRxDescriptor.ERR_IPSEC_MASK) != 0 ? OlFlags.RX_SEC_OFFLOAD_FAILED : 0);
+        }
         Mbuf.setOlFlags(h, flags);
         Mbuf.setPacketType(h, AdvRxDescriptor.fromHw(info >>> 4 & 0x1FFF, false));
     }
@@ -419,14 +426,20 @@ public abstract class IxgbeEthDev extends EthDev {
             boolean vlan = (fl & OlFlags.TX_VLAN) != 0;
             boolean ipCsum = (fl & OlFlags.TX_IP_CKSUM) != 0;
             boolean l4Csum = (fl & OlFlags.TX_UDP_CKSUM) != 0;
+            boolean sec = (fl & OlFlags.TX_SEC_OFFLOAD) != 0;
             int ctxVlan = vlan ? Mbuf.vlanTci(m) : -1;
-            int lens = ipCsum || l4Csum ? Mbuf.l2Len(m) << 9 | Mbuf.l3Len(m) : -1;
-            int tucmd = (fl & OlFlags.TX_IPV4) != 0 || ipCsum ? AdvTxDescriptor.TUCMD_IPV4 : 0;
+            int lens = ipCsum || l4Csum || sec ? Mbuf.l2Len(m) << 9 | Mbuf.l3Len(m) : -1;
+            int tucmd = (fl & OlFlags.TX_IPV4) != 0 || ipCsum || sec ? AdvTxDescriptor.TUCMD_IPV4 : 0;
+            int sa = sec ? Mbuf.saIndex(m) & AdvTxDescriptor.IPSEC_SA_INDEX_MASK : -1;
+            if (sec) {
+                tucmd |= AdvTxDescriptor.TUCMD_IPSEC_TYPE_ESP | AdvTxDescriptor.TUCMD_IPSEC_ENCRYPT_EN;
+            }
             if (l4Csum) {
                 tucmd |= (fl & OlFlags.TX_UDP_CKSUM) == OlFlags.TX_TCP_CKSUM ? AdvTxDescriptor.TUCMD_L4T_TCP
                         : AdvTxDescriptor.TUCMD_L4T_UDP;
             }
-            boolean needCtx = (vlan || lens >= 0) && (ctxVlan != t.ctxVlan || lens != t.ctxLens || tucmd != t.ctxTucmd);
+            boolean needCtx = (vlan || lens >= 0)
+                    && (ctxVlan != t.ctxVlan || lens != t.ctxLens || tucmd != t.ctxTucmd || sa != t.ctxSa);
             int need = segs + (needCtx ? 1 : 0);
             if (need > free) {
                 break;
@@ -434,7 +447,7 @@ public abstract class IxgbeEthDev extends EthDev {
             if (needCtx) {
                 long d = t.descOff + 16L * t.tail;
                 s.set(INT, d + AdvTxDescriptor.VLAN_MACIP_LENS, (ctxVlan < 0 ? 0 : ctxVlan) << 16 | (lens < 0 ? 0 : lens));
-                s.set(INT, d + 4, 0);
+                s.set(INT, d + AdvTxDescriptor.SEQNUM_SEED, sa < 0 ? 0 : sa);
                 s.set(INT, d + AdvTxDescriptor.TYPE_TUCMD_MLHL,
                         AdvTxDescriptor.DTYP_CONTEXT | AdvTxDescriptor.DCMD_DEXT | tucmd);
                 s.set(INT, d + AdvTxDescriptor.MSS_L4LEN_IDX, 0);
@@ -443,8 +456,10 @@ public abstract class IxgbeEthDev extends EthDev {
                 t.ctxVlan = ctxVlan;
                 t.ctxLens = lens;
                 t.ctxTucmd = tucmd;
+                t.ctxSa = sa;
             }
-            int popts = (ipCsum ? AdvTxDescriptor.POPTS_IXSM : 0) | (l4Csum ? AdvTxDescriptor.POPTS_TXSM : 0);
+            int popts = (ipCsum ? AdvTxDescriptor.POPTS_IXSM : 0) | (l4Csum ? AdvTxDescriptor.POPTS_TXSM : 0)
+                    | (sec ? AdvTxDescriptor.POPTS_IPSEC : 0);
             int pktLen = Mbuf.pktLen(m);
             int seg = m;
             for (int i = 0; i < segs; i++) {

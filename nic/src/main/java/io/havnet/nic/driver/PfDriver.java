@@ -39,6 +39,7 @@ public final class PfDriver implements Nic.ResetListener {
     private final double[] mbxTokens;
     private final long[] mbxLast;
     private final long[] mbxRefused;
+    private final long[] ipsecRefused;
     private final long[] mbxServed;
     private final boolean[] poolInUse;
     private final int[] words = new int[MailboxMessage.WORDS];
@@ -51,6 +52,7 @@ public final class PfDriver implements Nic.ResetListener {
         this.mbxTokens = new double[vfs];
         this.mbxLast = new long[vfs];
         this.mbxRefused = new long[vfs];
+        this.ipsecRefused = new long[vfs];
         this.mbxServed = new long[vfs];
         this.poolInUse = new boolean[nic.numPools()];
         java.util.Arrays.fill(mbxTokens, MBX_BURST);
@@ -235,6 +237,7 @@ public final class PfDriver implements Nic.ResetListener {
     public synchronized void onVfReset(int vf) {
         clearToSend[vf] = false;
         Pool p = vfPool(vf);
+        nic.ipsec().removeOwner(p.index());
         filters.clearMacs(p.index());
         filters.clearVlans(p.index());
         filters.setMulticastHashes(p.index(), new int[0]);
@@ -324,6 +327,7 @@ public final class PfDriver implements Nic.ResetListener {
         if (id == MailboxMessage.RESET) {
             ok = true;
             clearToSend[vf] = true;
+            nic.ipsec().removeOwner(p.index()); // a VF reset forgets its inline IPsec SAs (ixgbe_ipsec_vf_clear)
             filters.clearMacs(p.index());
             filters.addMac(p.index(), c.mac());
             applyModes(vf);
@@ -341,6 +345,14 @@ public final class PfDriver implements Nic.ResetListener {
                 case MailboxMessage.SET_MULTICAST -> setMulticast(p, msg);
                 case MailboxMessage.API_NEGOTIATE -> words[1] == MailboxMessage.API_10 || words[1] == MailboxMessage.API_11
                         || words[1] == MailboxMessage.API_12 || words[1] == MailboxMessage.API_13;
+                case MailboxMessage.IPSEC_ADD -> ipsecAdd(vf, p, c, reply);
+                case MailboxMessage.IPSEC_DEL -> {
+                    boolean done = nic.ipsec().delete((words[1] & MailboxMessage.IPSEC_FLAG_RX) != 0, words[2], p.index());
+                    if (!done) {
+                        reply[1] = IPSEC_NO_SUCH_SA;
+                    }
+                    yield done;
+                }
                 case MailboxMessage.GET_QUEUES -> {
                     reply[MailboxMessage.VF_TX_QUEUES] = p.queues();
                     reply[MailboxMessage.VF_RX_QUEUES] = p.queues();
@@ -353,6 +365,56 @@ public final class PfDriver implements Nic.ResetListener {
         }
         reply[0] |= (ok ? MailboxMessage.ACK : MailboxMessage.NACK) | (clearToSend[vf] ? MailboxMessage.CTS : 0);
         send(vf, reply);
+    }
+
+    /** NACK reasons in word 1 of an IPSEC_ADD / IPSEC_DEL reply. */
+    public static final int IPSEC_NOT_TRUSTED = 1;
+    public static final int IPSEC_TABLE_FULL = 2;
+    public static final int IPSEC_DUPLICATE = 3;
+    public static final int IPSEC_NO_SUCH_SA = 4;
+    /** SAs one VF may hold (both directions): one VF must not take the whole table. */
+    public static final int IPSEC_MAX_PER_VF = 64;
+
+    /**
+     * IPSEC_ADD: word 1 flags (RX, AES-256), 2 SPI, 3 destination (RX), 4-11 key, 12 salt. As
+     * ixgbe does, only a trusted VF may add SAs; reply word 1 is the NIC's SA index.
+     */
+    private boolean ipsecAdd(int vf, Pool p, PoolConfig c, int[] reply) {
+        if (!c.trusted()) {
+            reply[1] = IPSEC_NOT_TRUSTED; // ixgbe: "VF %d attempted to add an IPsec SA"
+            ipsecRefused[vf]++;
+            return false;
+        }
+        if (nic.ipsec().count(p.index()) >= IPSEC_MAX_PER_VF) {
+            reply[1] = IPSEC_TABLE_FULL;
+            ipsecRefused[vf]++;
+            return false;
+        }
+        boolean rx = (words[1] & MailboxMessage.IPSEC_FLAG_RX) != 0;
+        byte[] key = new byte[(words[1] & MailboxMessage.IPSEC_FLAG_AES256) != 0 ? 32 : 16];
+        for (int i = 0; i < key.length; i++) {
+            key[i] = (byte) (words[4 + i / 4] >>> (24 - 8 * (i % 4)));
+        }
+        byte[] salt = {(byte) (words[12] >>> 24), (byte) (words[12] >>> 16), (byte) (words[12] >>> 8), (byte) words[12]};
+        int index;
+        try {
+            index = rx ? nic.ipsec().addRx(p.index(), words[2], words[3], key, salt)
+                    : nic.ipsec().addTx(p.index(), words[2], key, salt);
+        } catch (IllegalArgumentException dup) {
+            reply[1] = IPSEC_DUPLICATE;
+            return false;
+        }
+        if (index < 0) {
+            reply[1] = IPSEC_TABLE_FULL;
+            return false;
+        }
+        reply[1] = index;
+        return true;
+    }
+
+    /** IPSEC_ADD requests refused (untrusted VF, per-VF limit). */
+    public long ipsecRefused(int vf) {
+        return ipsecRefused[vf];
     }
 
     private boolean setMacFromVf(int vf, Pool p, PoolConfig c, long mac) {

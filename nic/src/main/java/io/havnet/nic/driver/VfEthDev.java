@@ -67,6 +67,46 @@ public final class VfEthDev extends IxgbeEthDev {
         return apiVersion;
     }
 
+    /**
+     * Asks the PF for an inline IPsec SA in the NIC (ixgbevf's IPSEC_ADD): a TX SA encrypts frames
+     * sent with {@code TX_SEC_OFFLOAD} and this index in the mbuf; an RX SA decrypts ESP arriving for
+     * ({@code spi}, {@code dst}). Returns the NIC's SA index.
+     *
+     * @throws IllegalStateException when the PF refuses (the VF is not trusted, the table is full)
+     */
+    public int addInlineSa(boolean rx, int spi, int dst, byte[] key, byte[] salt) {
+        if ((key.length != 16 && key.length != 32) || salt.length != 4) {
+            throw new IllegalArgumentException("inline IPsec takes a 16- or 32-byte AES key and a 4-byte salt");
+        }
+        int[] msg = new int[13];
+        msg[0] = MailboxMessage.IPSEC_ADD;
+        msg[1] = (rx ? MailboxMessage.IPSEC_FLAG_RX : 0) | (key.length == 32 ? MailboxMessage.IPSEC_FLAG_AES256 : 0);
+        msg[2] = spi;
+        msg[3] = dst;
+        for (int i = 0; i < key.length; i++) {
+            msg[4 + i / 4] |= (key[i] & 0xFF) << (24 - 8 * (i % 4));
+        }
+        msg[12] = (salt[0] & 0xFF) << 24 | (salt[1] & 0xFF) << 16 | (salt[2] & 0xFF) << 8 | salt[3] & 0xFF;
+        int[] r = mbx.call(msg);
+        if (!VfMailboxClient.acked(r)) {
+            throw new IllegalStateException(name() + ": the PF refused IPSEC_ADD (" + switch (r[1]) {
+                case PfDriver.IPSEC_NOT_TRUSTED -> "the VF is not trusted: ip link set DEV vf N trust on";
+                case PfDriver.IPSEC_TABLE_FULL -> "no SA left for this VF";
+                case PfDriver.IPSEC_DUPLICATE -> "an SA for this SPI and destination exists";
+                default -> "reason " + r[1];
+            } + ")");
+        }
+        return r[1];
+    }
+
+    /** Removes an inline SA this VF added. */
+    public void deleteInlineSa(boolean rx, int index) {
+        int[] r = mbx.call(MailboxMessage.IPSEC_DEL, rx ? MailboxMessage.IPSEC_FLAG_RX : 0, index);
+        if (!VfMailboxClient.acked(r)) {
+            throw new IllegalStateException(name() + ": the PF has no " + (rx ? "RX" : "TX") + " SA " + index + " for this VF");
+        }
+    }
+
     @Override
     protected int rdbal(int q) {
         return Registers.VFRDBAL(q);

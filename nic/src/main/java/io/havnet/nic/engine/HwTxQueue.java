@@ -32,6 +32,7 @@ public final class HwTxQueue {
     int ctxMacLen;
     int ctxIpLen;
     int ctxTucmd;
+    int ctxSa = -1;
 
     HwTxQueue(int index, Pool pool, RegisterFile regs, int offTdbal, int offTdbah, int offTdlen, int offTdh, int offTdt,
               int offTxdctl) {

@@ -24,6 +24,8 @@ public final class NicCounters {
     public static final int RX_DROP_QUEUE_FULL = 7;
     public static final int RX_DROP_IOMMU_FAULT = 8;
     public static final int RX_REPLICAS = 9;
+    public static final int RX_IPSEC = 10;
+    public static final int RX_IPSEC_AUTH_FAILED = 11;
 
     public static final int TX_FETCHED = 0;
     public static final int TX_SENT = 1;
@@ -36,7 +38,9 @@ public final class NicCounters {
     public static final int TX_DROP_POOL_DISABLED = 8;
     public static final int TX_DROP_TOO_LONG = 9;
     public static final int TX_DROP_VEB_FULL = 10;
-    public static final int TX_RATE_LIMITED = 11;
+    public static final int TX_DROP_IPSEC = 11;
+    public static final int TX_RATE_LIMITED = 12;
+    public static final int TX_IPSEC = 13;
 
     public static final List<CounterDef> RX = List.of(
             new CounterDef("rx_wire", "frames", "frames received from the physical port"),
@@ -48,7 +52,9 @@ public final class NicCounters {
             new CounterDef("rx_drop_pool_down", "frames", "frames for pools that are reset, disabled or link-down"),
             new CounterDef("rx_drop_queue_full", "frames", "frames whose queue had no free descriptor"),
             new CounterDef("rx_drop_iommu_fault", "frames", "frames whose DMA into the pool's memory was refused"),
-            new CounterDef("rx_replicas", "frames", "copies placed in queues (a broadcast counts once per pool)"));
+            new CounterDef("rx_replicas", "frames", "copies placed in queues (a broadcast counts once per pool)"),
+            new CounterDef("rx_ipsec", "frames", "ESP frames the inline IPsec engine decrypted and authenticated"),
+            new CounterDef("rx_ipsec_auth_failed", "frames", "ESP frames whose ICV failed in the NIC (delivered flagged)"));
 
     public static final List<CounterDef> TX = List.of(
             new CounterDef("tx_fetched", "frames", "frames fetched from TX queues"),
@@ -62,7 +68,9 @@ public final class NicCounters {
             new CounterDef("tx_drop_pool_disabled", "frames", "frames from a pool disabled by malicious driver detection"),
             new CounterDef("tx_drop_too_long", "frames", "frames longer than the largest frame"),
             new CounterDef("tx_drop_veb_full", "frames", "frames the VEB loopback path had no room for"),
-            new CounterDef("tx_rate_limited", "events", "times a queue waited on its rate limiter"));
+            new CounterDef("tx_drop_ipsec", "frames", "frames asking for inline IPsec with an SA that is not theirs, or too short"),
+            new CounterDef("tx_rate_limited", "events", "times a queue waited on its rate limiter"),
+            new CounterDef("tx_ipsec", "frames", "frames the inline IPsec engine encrypted"));
 
     private final Counters rx = new Counters(RX);
     private final Counters tx = new Counters(TX);
@@ -90,7 +98,7 @@ public final class NicCounters {
     /** Frames fetched from TX queues and not accounted for (0 when conservation holds). */
     public long txUnaccounted() {
         long out = tx.get(TX_SENT);
-        for (int i = TX_DROP_SPOOF; i <= TX_DROP_VEB_FULL; i++) {
+        for (int i = TX_DROP_SPOOF; i <= TX_DROP_IPSEC; i++) {
             out += tx.get(i);
         }
         return tx.get(TX_FETCHED) - out;

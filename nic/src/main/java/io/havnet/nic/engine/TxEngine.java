@@ -134,6 +134,7 @@ public final class TxEngine implements Agent {
             q.seenGeneration = r.generation();
             q.head = 0;
             q.ctxVlan = -1;
+            q.ctxSa = -1;
         }
         PciFunction fn = p.function();
         int count = r.count();
@@ -172,6 +173,8 @@ public final class TxEngine implements Agent {
                 q.ctxMacLen = vml >>> 9 & 0x7F;
                 q.ctxIpLen = vml & 0x1FF;
                 q.ctxTucmd = ctl;
+                q.ctxSa = (ctl & AdvTxDescriptor.TUCMD_IPSEC_TYPE_ESP) != 0
+                        ? descs.get(INT, (long) i * 16 + AdvTxDescriptor.SEQNUM_SEED) & AdvTxDescriptor.IPSEC_SA_INDEX_MASK : -1;
                 i++;
                 continue;
             }
@@ -312,7 +315,40 @@ public final class TxEngine implements Agent {
         if ((firstOlinfo & (AdvTxDescriptor.POPTS_IXSM | AdvTxDescriptor.POPTS_TXSM)) != 0 && Mbuf.nbSegs(m) == 1) {
             offloadChecksums(q, m, tag >= 0, firstOlinfo);
         }
+        if ((firstOlinfo & AdvTxDescriptor.POPTS_IPSEC) != 0 && !inlineEncrypt(q, p, m, tag >= 0)) {
+            Mbuf.free(m);
+            c.add(NicCounters.TX_DROP_IPSEC, 1);
+            p.txCounters().add(Pool.TX_DROPPED, 1);
+            return -1;
+        }
         return m;
+    }
+
+    /**
+     * Inline IPsec (82599 §7.12): the driver built the ESP frame — header, IV, padding, trailer,
+     * room for the ICV — and named the SA in the context descriptor; the NIC encrypts the payload
+     * and writes the ICV. The SA must belong to this pool.
+     */
+    private boolean inlineEncrypt(HwTxQueue q, Pool p, int m, boolean inserted) {
+        if ((q.ctxTucmd & (AdvTxDescriptor.TUCMD_IPSEC_TYPE_ESP | AdvTxDescriptor.TUCMD_IPSEC_ENCRYPT_EN))
+                != (AdvTxDescriptor.TUCMD_IPSEC_TYPE_ESP | AdvTxDescriptor.TUCMD_IPSEC_ENCRYPT_EN) || Mbuf.nbSegs(m) != 1) {
+            return false;
+        }
+        io.havnet.nic.ipsec.SaTable.Entry sa = nic.ipsec().tx(q.ctxSa);
+        if (sa == null || sa.owner() != p.index()) {
+            return false;
+        }
+        MemorySegment s = Mbuf.segment(m);
+        long off = Mbuf.dataOffset(m);
+        int len = Mbuf.dataLen(m);
+        int esp = q.ctxMacLen + (inserted ? 4 : 0) + q.ctxIpLen;
+        int enc = len - esp - 16 - io.havnet.dataplane.crypto.AesGcm.TAG_LENGTH;
+        if (q.ctxMacLen < 14 || q.ctxIpLen < 20 || enc < 2 || s.get(Net.BE32, off + esp) != sa.spi()) {
+            return false;
+        }
+        sa.gcm().seal(s, off + esp, 8, off + esp + 8, off + esp + 16, enc, off + len - 16);
+        c.add(NicCounters.TX_IPSEC, 1);
+        return true;
     }
 
     /** A reset packet-buffer mbuf from this engine's stash (refilled in bulk), or NONE when the buffer is exhausted. */

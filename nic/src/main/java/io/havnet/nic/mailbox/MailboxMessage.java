@@ -13,6 +13,12 @@ public final class MailboxMessage {
     public static final int SET_MACVLAN = 0x06;
     public static final int API_NEGOTIATE = 0x08;
     public static final int GET_QUEUES = 0x09;
+    /** ixgbe_mbx.h IXGBE_VF_IPSEC_ADD / _DEL: inline IPsec SAs for a trusted VF. */
+    public static final int IPSEC_ADD = 0x0d;
+    public static final int IPSEC_DEL = 0x0e;
+    /** IPSEC_ADD word 1 flags: RX SA (else TX), AES-256 (else AES-128). */
+    public static final int IPSEC_FLAG_RX = 1;
+    public static final int IPSEC_FLAG_AES256 = 2;
     /** PF-initiated control message (link change, reset notice). */
     public static final int PF_CONTROL_MSG = 0x0100;
 
@@ -50,6 +56,8 @@ public final class MailboxMessage {
             case SET_MACVLAN -> "SET_MACVLAN";
             case API_NEGOTIATE -> "API_NEGOTIATE";
             case GET_QUEUES -> "GET_QUEUES";
+            case IPSEC_ADD -> "IPSEC_ADD";
+            case IPSEC_DEL -> "IPSEC_DEL";
             case PF_CONTROL_MSG -> "PF_CONTROL_MSG";
             default -> String.format("0x%04x", id & ID_MASK);
         };
