@@ -58,12 +58,12 @@ public final class Demo {
         max = Math.max(max, VMS_PER_PATH);
         long memory = (3L * max * (32L << 20)) + (512L << 20);
         return new Scenario("demo", new Scenario.HostConf(memory, Math.max(16, max), 64, true, false),
-                new Scenario.WireConf(Scenario.WireConf.GENERATOR, null, null, null),
+                Scenario.WireConf.generator(),
                 new Scenario.TrafficConf(plan.sizes(), 64, 0, 1, plan.seconds()), vms);
     }
 
     private static Scenario.VmConf vm(IoPath p, int i) {
-        return new Scenario.VmConf(p.label() + "-" + i, p, 1, 32L << 20, null, -1, 0, "macswap", true, false, 0, null);
+        return new Scenario.VmConf(p.label() + "-" + i, p, 1, 32L << 20, null, -1, 0, "macswap", true, false, 0, null, null);
     }
 
     /**

@@ -42,6 +42,8 @@ public final class Experiment implements AutoCloseable {
     private final Map<String, Scenario.VmConf> confs = new LinkedHashMap<>();
     private final Map<String, Integer> ips = new LinkedHashMap<>();
     private EthDev ownedWire;
+    private final Map<String, io.havnet.dataplane.pmd.TapEthDev> taps = new java.util.concurrent.ConcurrentHashMap<>();
+    private final List<String> createdNetns = new ArrayList<>();
     private MemoryRegion ownedWireRam;
     private Mempool ownedWirePool;
     private final Map<String, String> apps = new java.util.concurrent.ConcurrentHashMap<>();
@@ -80,6 +82,16 @@ public final class Experiment implements AutoCloseable {
             }
         } catch (RuntimeException e) {
             host.close();
+            for (String vm : new ArrayList<>(taps.keySet())) {
+                closeTap(vm);
+            }
+            for (String ns : createdNetns) {
+                try {
+                    Ip.run("netns", "del", ns);
+                } catch (IllegalStateException gone) {
+                    // already gone
+                }
+            }
             throw e;
         }
     }
@@ -168,11 +180,102 @@ public final class Experiment implements AutoCloseable {
         return drops;
     }
 
+    /**
+     * An experiment whose wire is a real interface or socket — {@code af_packet:IF} or a VXLAN
+     * tunnel — as the scenario says. No tester: the host switches what the wire and its guests send.
+     */
+    public static Experiment withRealWire(Scenario s) {
+        Scenario.WireConf w = s.wire();
+        MemoryRegion ram = MemoryRegion.allocate("wire", 64L << 20);
+        Mempool pool = MbufPool.builder("wire", ram).count(16383).build(); // jumbo frames arrive as chains
+        EthDev dev = null;
+        try {
+            dev = w.kind().equals(Scenario.WireConf.AF_PACKET)
+                    ? io.havnet.dataplane.pmd.AfPacketEthDev.open("wire", w.iface())
+                    : io.havnet.dataplane.pmd.VxlanSocketEthDev.create("wire", w.vxlan().local(), w.vxlan().localPort(),
+                    w.vxlan().remote(), w.vxlan().remotePort(), w.vxlan().vni());
+            dev.configure(1, 1, io.havnet.dataplane.ethdev.EthConf.defaults());
+            dev.rxQueueSetup(0, 4096, pool);
+            dev.txQueueSetup(0, 4096);
+            dev.setPromiscuous(true);
+            dev.start();
+            Experiment e = new Experiment(s, dev);
+            e.ownedWire = dev;
+            e.ownedWireRam = ram;
+            e.ownedWirePool = pool;
+            return e;
+        } catch (RuntimeException ex) {
+            if (dev != null) {
+                dev.close();
+            }
+            pool.close();
+            ram.close();
+            throw ex;
+        }
+    }
+
+    /** Builds the experiment the scenario's wire calls for (a pcap wire needs {@link #withPcapWire}). */
+    public static Experiment open(Scenario s) {
+        return s.wire().real() ? withRealWire(s) : new Experiment(s);
+    }
+
+    /**
+     * Runs the host for {@code seconds} (NIC on CPU 0, the rest on CPU 1) with a real wire;
+     * {@code progress} hears a status line every second. Returns the NIC's and every VM's counters.
+     */
+    public Map<String, Object> runReal(double seconds, Consumer<String> progress) {
+        List<Component.Snapshot> s0 = host.accounting();
+        start();
+        long end = System.nanoTime() + (long) (seconds * 1e9);
+        while (System.nanoTime() < end) {
+            sleep(Math.min(1.0, (end - System.nanoTime()) / 1e9));
+            if (progress != null) {
+                StringBuilder b = new StringBuilder(String.format(Locale.ROOT, "  wire rx %d tx %d",
+                        ownedWire.stats().ipackets(), ownedWire.stats().opackets()));
+                for (Vm v : host.vms()) {
+                    b.append(String.format(Locale.ROOT, " | %s rx %d tx %d", v.name(), v.vnic().stats().ipackets(),
+                            v.vnic().stats().opackets()));
+                }
+                progress.accept(b.toString());
+            }
+        }
+        stop();
+        Map<String, Object> r = new LinkedHashMap<>();
+        r.put("wire", scenario.wire().kind() + (scenario.wire().iface() != null ? ":" + scenario.wire().iface() : ""));
+        r.put("seconds", round(seconds));
+        r.put("wire_rx", ownedWire.stats().ipackets());
+        r.put("wire_tx", ownedWire.stats().opackets());
+        r.put("nic_rx", host.nic().counters().rx().snapshot());
+        r.put("nic_tx", host.nic().counters().tx().snapshot());
+        r.put("drops", dropsBetween(s0, host.accounting()));
+        Map<String, Object> vms = new LinkedHashMap<>();
+        for (Vm v : host.vms()) {
+            Map<String, Long> st = new LinkedHashMap<>();
+            st.put("rx_packets", v.vnic().stats().ipackets());
+            st.put("tx_packets", v.vnic().stats().opackets());
+            vms.put(v.name(), st);
+        }
+        r.put("vms", vms);
+        return r;
+    }
+
     /** Adds a VM while the experiment exists (the demo's scaling runs). */
     public Vm addVm(Scenario.VmConf c, int ip) {
+        io.havnet.hypervisor.GuestApp app = c.tap() != null
+                ? io.havnet.lab.apps.TapBridge.app(c.tap().name(), t -> taps.put(c.name(), t))
+                : GuestApps.of(c.app(), ip, appCounters::put);
         VmSpec spec = new VmSpec(c.name(), c.path(), c.memory(), c.mac(), c.vlan(), c.qos(), c.spoofCheck(), c.trust(),
-                c.maxTxRateMbps(), GuestApps.of(c.app(), ip, appCounters::put), true, 512, 4095);
+                c.maxTxRateMbps(), app, true, 512, 4095);
         Vm vm = host.createVm(spec);
+        if (c.tap() != null) {
+            try {
+                guestOs(c.tap());
+            } catch (RuntimeException e) {
+                host.destroyVm(c.name());
+                closeTap(c.name());
+                throw e;
+            }
+        }
         confs.put(c.name(), c);
         ips.put(c.name(), ip);
         apps.put(c.name(), c.app());
@@ -199,8 +302,35 @@ public final class Experiment implements AutoCloseable {
         return appCounters.get(name);
     }
 
+    /** Puts the VM's TAP into its namespace with its address: the guest OS comes up. */
+    private void guestOs(Scenario.TapConf t) {
+        if (!Ip.netnsExists(t.netns())) {
+            Ip.run("netns", "add", t.netns());
+            createdNetns.add(t.netns());
+            Ip.inNetns(t.netns(), "sysctl", "-qw", "net.ipv6.conf.all.disable_ipv6=1");
+            Ip.inNetns(t.netns(), "sysctl", "-qw", "net.ipv6.conf.default.disable_ipv6=1");
+        }
+        Ip.run("link", "set", t.name(), "netns", t.netns());
+        Ip.run("-n", t.netns(), "link", "set", "lo", "up");
+        Ip.run("-n", t.netns(), "link", "set", t.name(), "up");
+        Ip.run("-n", t.netns(), "addr", "add", t.cidr(), "dev", t.name());
+    }
+
+    private void closeTap(String vm) {
+        io.havnet.dataplane.pmd.TapEthDev t = taps.remove(vm);
+        if (t != null) {
+            t.close();
+        }
+    }
+
+    /** The TAP port of VM {@code name}, or null. */
+    public io.havnet.dataplane.pmd.TapEthDev tap(String name) {
+        return taps.get(name);
+    }
+
     public void removeVm(String name) {
         host.destroyVm(name);
+        closeTap(name);
         confs.remove(name);
         ips.remove(name);
         apps.remove(name);
@@ -418,6 +548,16 @@ public final class Experiment implements AutoCloseable {
     public void close() {
         host.stop();
         host.close();
+        for (String vm : new ArrayList<>(taps.keySet())) {
+            closeTap(vm);
+        }
+        for (String ns : createdNetns) {
+            try {
+                Ip.run("netns", "del", ns);
+            } catch (IllegalStateException e) {
+                // already gone
+            }
+        }
         if (wire != null) {
             wire[0].close();
             wire[1].close();

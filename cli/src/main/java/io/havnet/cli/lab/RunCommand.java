@@ -45,6 +45,9 @@ public final class RunCommand implements Runnable {
             description = "serve every counter in Prometheus text format on 127.0.0.1:N/metrics, and VF control on /vf")
     Integer metricsPort;
 
+    @Option(names = "--wire", paramLabel = "af_packet:IF|generator", description = "replace the scenario's wire")
+    String wire;
+
     @Option(names = "--linger", paramLabel = "SECONDS",
             description = "keep the host (and the metrics endpoint) up this long after the traffic (default ${DEFAULT-VALUE})")
     double linger = 0;
@@ -64,6 +67,17 @@ public final class RunCommand implements Runnable {
             throw new IllegalArgumentException("--linger " + linger + " is out of range [0, 86400] s");
         }
         Scenario s = ScenarioLoader.load(file);
+        if (wire != null) {
+            Scenario.WireConf w;
+            if (wire.equals("generator")) {
+                w = Scenario.WireConf.generator();
+            } else if (wire.startsWith("af_packet:") && wire.length() > 10) {
+                w = new Scenario.WireConf(Scenario.WireConf.AF_PACKET, null, null, wire.substring(10), null);
+            } else {
+                throw new IllegalArgumentException("--wire '" + wire + "': expected af_packet:IF or generator");
+            }
+            s = new Scenario(s.name(), s.host(), w, s.traffic(), s.vms());
+        }
         PrintWriter stdout = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
         Map<String, Object> results = new LinkedHashMap<>();
@@ -74,7 +88,8 @@ public final class RunCommand implements Runnable {
             mkdirs(out);
             wireOut = out.resolve("wire-out.pcap");
         }
-        try (Experiment e = pcap ? Experiment.withPcapWire(s, wireOut) : new Experiment(s);
+        boolean real = s.wire().real();
+        try (Experiment e = pcap ? Experiment.withPcapWire(s, wireOut) : Experiment.open(s);
              MetricsServer m = metricsPort == null ? null : MetricsServer.start(e, metricsPort);
              Progress p = new Progress(err, false)) {
             if (m != null) {
@@ -85,6 +100,12 @@ public final class RunCommand implements Runnable {
             if (pcap) {
                 p.accept("replaying " + s.wire().pcapIn());
                 results.put("replay", e.replay(Math.max(secs, 1)));
+            } else if (real) {
+                p.accept("the host runs for " + secs + " s on " + e.host().nic().wire()
+                        + (e.host().vms().stream().anyMatch(v -> e.tap(v.name()) != null)
+                        ? "; guests: " + String.join(", ", s.vms().stream().filter(v -> v.tap() != null)
+                        .map(v -> v.name() + " = " + v.tap().cidr() + " in netns " + v.tap().netns()).toList()) : ""));
+                results.put("real", e.runReal(secs, p));
             } else {
                 p.accept("warming up (not measured)");
                 e.warmUp(0.5);
@@ -106,6 +127,15 @@ public final class RunCommand implements Runnable {
                 }
             }
         }
+        if (real) {
+            if (json) {
+                stdout.println(Json.write(results));
+            } else {
+                stdout.print(replaySummary((Map<?, ?>) results.get("real")));
+            }
+            stdout.flush();
+            return;
+        }
         if (pcap) {
             if (json) {
                 stdout.println(Json.write(results));
@@ -121,9 +151,14 @@ public final class RunCommand implements Runnable {
 
     private static String replaySummary(Map<?, ?> r) {
         StringBuilder b = new StringBuilder();
-        b.append(String.format("replayed %s: %s frames read, %s frames the NIC sent to the wire (%s s%s)%n", r.get("file"),
-                r.get("frames_read"), r.get("frames_written"), r.get("seconds"),
-                Boolean.TRUE.equals(r.get("complete")) ? "" : ", file not finished"));
+        if (r.containsKey("file")) {
+            b.append(String.format("replayed %s: %s frames read, %s frames the NIC sent to the wire (%s s%s)%n", r.get("file"),
+                    r.get("frames_read"), r.get("frames_written"), r.get("seconds"),
+                    Boolean.TRUE.equals(r.get("complete")) ? "" : ", file not finished"));
+        } else {
+            b.append(String.format("%s: %s frames in from the wire, %s out, in %s s%n", r.get("wire"), r.get("wire_rx"),
+                    r.get("wire_tx"), r.get("seconds")));
+        }
         b.append("NIC rx:");
         ((Map<?, ?>) r.get("nic_rx")).forEach((k, v) -> b.append(' ').append(k).append('=').append(v));
         b.append("\nNIC tx:");

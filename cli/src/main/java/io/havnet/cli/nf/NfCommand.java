@@ -37,7 +37,7 @@ import java.util.function.BiFunction;
 
 /** {@code havnet nf FUNCTION --in A.pcap --out B.pcap}: one network function over a capture. */
 @Command(name = "nf", mixinStandardHelpOptions = true,
-        description = "Runs one network function over a capture (pcap in, pcap out) and prints its counters.",
+        description = "Runs one network function over a capture (pcap in, pcap out) or live ports (af_packet:IF, tap:IF) and prints its counters.",
         subcommands = {NfCommand.VlanPush.class, NfCommand.VlanPop.class, NfCommand.VlanTranslate.class,
                 NfCommand.VlanMark.class, NfCommand.IpsecEncap.class, NfCommand.IpsecDecap.class,
                 NfCommand.VxlanEncapCmd.class, NfCommand.VxlanDecapCmd.class, NfCommand.L3fwd.class, NfCommand.Acl.class})
@@ -53,11 +53,14 @@ public final class NfCommand implements Runnable {
 
     /** Options every function takes. */
     static final class Io {
-        @Option(names = "--in", required = true, paramLabel = "A.pcap", description = "capture to read")
-        Path in;
+        @Option(names = "--in", required = true, paramLabel = "A.pcap|af_packet:IF|tap:IF", description = "capture to read, or a live port")
+        String in;
 
-        @Option(names = "--out", required = true, paramLabel = "B.pcap", description = "capture to write")
-        Path out;
+        @Option(names = "--out", required = true, paramLabel = "B.pcap|af_packet:IF|tap:IF", description = "capture to write, or a live port")
+        String out;
+
+        @Option(names = "--duration", paramLabel = "SECONDS", description = "how long to run when --in is a live port")
+        double duration;
 
         @Option(names = "--json", description = "print the counters as one JSON object")
         boolean json;
@@ -84,11 +87,16 @@ public final class NfCommand implements Runnable {
 
         @Override
         public void run() {
-            if (!Files.isRegularFile(io.in)) {
+            boolean liveIn = io.in.startsWith("af_packet:") || io.in.startsWith("tap:");
+            if (!liveIn && !Files.isRegularFile(Path.of(io.in))) {
                 throw new UsageException("--in " + io.in + ": no such file");
             }
-            if (io.in.toAbsolutePath().normalize().equals(io.out.toAbsolutePath().normalize())) {
-                throw new UsageException("--in and --out are the same file");
+            if (io.in.equals(io.out) || !liveIn && Path.of(io.in).toAbsolutePath().normalize()
+                    .equals(Path.of(io.out).toAbsolutePath().normalize())) {
+                throw new UsageException("--in and --out are the same");
+            }
+            if (liveIn && !(io.duration > 0 && io.duration <= 86_400)) {
+                throw new UsageException("--in " + io.in + " is a live port: give --duration SECONDS (0-86400]");
             }
             if (io.burst < 1 || io.burst > 512) {
                 throw new UsageException("--burst must be in [1, 512]");
@@ -96,7 +104,7 @@ public final class NfCommand implements Runnable {
             PcapRun.Result r;
             try {
                 BiFunction<EthDev, EthDev, NfAgent> f = this::make;
-                r = PcapRun.run(io.in, io.out, io.burst, f);
+                r = PcapRun.run(io.in, io.out, io.burst, f, io.duration);
             } finally {
                 close();
             }

@@ -20,11 +20,34 @@ public record Scenario(String name, HostConf host, WireConf wire, TrafficConf tr
     /** The server. */
     public record HostConf(long memory, int vfs, int pools, boolean veb, boolean costModel) {}
 
-    /** The wire: a tester generating traffic, or a pcap file replayed (what the NIC sends is written to another). */
-    public record WireConf(String kind, Path pcapIn, Path pcapOut, String iface) {
+    /**
+     * The wire: a tester generating traffic; a pcap file replayed (what the NIC sends is written to
+     * another); a Linux interface (AF_PACKET); or a VXLAN tunnel over UDP to another host.
+     */
+    public record WireConf(String kind, Path pcapIn, Path pcapOut, String iface, VxlanConf vxlan) {
         public static final String GENERATOR = "generator";
         public static final String PCAP = "pcap";
+        public static final String AF_PACKET = "af_packet";
+        public static final String VXLAN = "vxlan";
+
+        public static WireConf generator() {
+            return new WireConf(GENERATOR, null, null, null, null);
+        }
+
+        /** True for wires that are real interfaces or sockets (no tester, the host just runs). */
+        public boolean real() {
+            return kind.equals(AF_PACKET) || kind.equals(VXLAN);
+        }
     }
+
+    /** A VXLAN uplink: local and remote UDP endpoints and the VNI. */
+    public record VxlanConf(int local, int localPort, int remote, int remotePort, int vni) {}
+
+    /**
+     * A guest operating system for a VM: a TAP interface named {@code name} in network namespace
+     * {@code netns} with address {@code cidr} (e.g. 10.9.0.11/24); the VM bridges its vNIC to it.
+     */
+    public record TapConf(String name, String netns, String cidr) {}
 
     /** A frame size in bytes (FCS included) or IMIX (7 × 64 : 4 × 576 : 1 × 1518). */
     public record FrameSize(int bytes) {
@@ -57,7 +80,7 @@ public record Scenario(String name, HostConf host, WireConf wire, TrafficConf tr
 
     /** One VM. */
     public record VmConf(String name, IoPath path, int vcpus, long memory, MacAddress mac, int vlan, int qos, String app,
-                         boolean spoofCheck, boolean trust, long maxTxRateMbps, String ip) {}
+                         boolean spoofCheck, boolean trust, long maxTxRateMbps, String ip, TapConf tap) {}
 
     /** The paths present, in the order vswitch, vmdq, sriov. */
     public List<IoPath> paths() {

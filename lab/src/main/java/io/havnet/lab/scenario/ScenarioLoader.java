@@ -1,6 +1,7 @@
 package io.havnet.lab.scenario;
 
 import io.havnet.dataplane.net.MacAddress;
+import io.havnet.dataplane.net.Net;
 import io.havnet.hypervisor.IoPath;
 import io.havnet.nfv.config.ConfigException;
 import io.havnet.nfv.config.ConfigNode;
@@ -23,7 +24,7 @@ public final class ScenarioLoader {
     static final Set<String> HOST = Set.of("memory", "vfs", "pools", "veb", "cost_model");
     static final Set<String> TRAFFIC = Set.of("frame_size", "frame_sizes", "in_flight", "rate_pps", "flows", "duration");
     static final Set<String> VM = Set.of("name", "path", "count", "vcpus", "memory", "mac", "vlan", "qos", "app", "spoofchk",
-            "trust", "max_tx_rate", "ip");
+            "trust", "max_tx_rate", "ip", "tap");
     public static final String[] APPS = io.havnet.lab.apps.GuestApps.NAMES;
 
     private ScenarioLoader() {}
@@ -51,12 +52,16 @@ public final class ScenarioLoader {
         }
         List<Scenario.VmConf> vms = new ArrayList<>();
         Set<String> names = new HashSet<>();
+        Set<String> taps = new HashSet<>();
         int sriov = 0;
         for (ConfigNode v : f.get("vms").list()) {
             Map<String, ConfigNode> m = v.map(VM);
             int count = m.containsKey("count") ? m.get("count").asInt(1, 64) : 1;
             for (int i = 0; i < count; i++) {
                 Scenario.VmConf c = vm(v, m, count == 1 ? -1 : i);
+                if (c.tap() != null && !taps.add(c.tap().name())) {
+                    throw v.error("tap " + c.tap().name() + " is used twice");
+                }
                 if (!names.add(c.name())) {
                     throw v.error("name: '" + c.name() + "' is used twice");
                 }
@@ -108,20 +113,55 @@ public final class ScenarioLoader {
 
     private static Scenario.WireConf wire(ConfigNode w, Path dir) {
         if (w == null) {
-            return new Scenario.WireConf(Scenario.WireConf.GENERATOR, null, null, null);
+            return Scenario.WireConf.generator();
+        }
+        if (w.isMap()) {
+            Map<String, ConfigNode> m = w.map(Set.of("vxlan"));
+            Map<String, ConfigNode> v = m.get("vxlan").map(Set.of("local", "remote", "vni"));
+            for (String k : List.of("local", "remote", "vni")) {
+                if (!v.containsKey(k)) {
+                    throw m.get("vxlan").error(k + ": required ({local: IP:PORT, remote: IP:PORT, vni: N})");
+                }
+            }
+            int[] l = endpoint(v.get("local"));
+            int[] r = endpoint(v.get("remote"));
+            return new Scenario.WireConf(Scenario.WireConf.VXLAN, null, null, null,
+                    new Scenario.VxlanConf(l[0], l[1], r[0], r[1], v.get("vni").asInt(0, 0xFFFFFF)));
         }
         String t = w.text();
         if (t.equals("generator")) {
-            return new Scenario.WireConf(Scenario.WireConf.GENERATOR, null, null, null);
+            return Scenario.WireConf.generator();
+        }
+        if (t.startsWith("af_packet:")) {
+            String ifname = t.substring(10);
+            if (!ifname.matches("[A-Za-z0-9_.@:-]{1,15}")) {
+                throw w.error("'" + ifname + "' is not an interface name (1-15 letters, digits, . _ - @ :)");
+            }
+            return new Scenario.WireConf(Scenario.WireConf.AF_PACKET, null, null, ifname, null);
         }
         if (t.startsWith("pcap:")) {
             Path in = dir == null ? Path.of(t.substring(5)) : dir.resolve(t.substring(5));
             if (!Files.isRegularFile(in)) {
                 throw w.error("pcap file " + in + " does not exist");
             }
-            return new Scenario.WireConf(Scenario.WireConf.PCAP, in, null, null);
+            return new Scenario.WireConf(Scenario.WireConf.PCAP, in, null, null, null);
         }
-        throw w.error("unknown value '" + t + "' (expected generator, pcap:FILE)");
+        throw w.error("unknown value '" + t + "' (expected generator, pcap:FILE, af_packet:IF, {vxlan: {local: IP:PORT, remote: IP:PORT, vni: N}})");
+    }
+
+    private static int[] endpoint(ConfigNode n) {
+        String t = n.text();
+        int colon = t.lastIndexOf(':');
+        try {
+            int port = colon < 0 ? Net.VXLAN_PORT : Integer.parseInt(t.substring(colon + 1));
+            int addr = Net.parseIpv4(colon < 0 ? t : t.substring(0, colon));
+            if (port < 1 || port > 65535) {
+                throw new IllegalArgumentException();
+            }
+            return new int[] {addr, port};
+        } catch (IllegalArgumentException e) {
+            throw n.error("'" + t + "' is not IP:PORT");
+        }
     }
 
     private static Scenario.TrafficConf traffic(ConfigNode t) {
@@ -186,7 +226,8 @@ public final class ScenarioLoader {
         }
         int vlan = m.containsKey("vlan") ? m.get("vlan").asInt(0, 4094) : -1;
         int qos = m.containsKey("qos") ? m.get("qos").asInt(0, 7) : 0;
-        String app = m.containsKey("app") ? m.get("app").oneOf(APPS) : "macswap";
+        String app = m.containsKey("app") ? (m.get("app").text().equals("tap-bridge") ? "tap-bridge" : m.get("app").oneOf(APPS))
+                : "macswap";
         boolean spoof = !m.containsKey("spoofchk") || m.get("spoofchk").asBool();
         boolean trust = m.containsKey("trust") && m.get("trust").asBool();
         long rate = m.containsKey("max_tx_rate") ? m.get("max_tx_rate").asLong(0, 10_000) : 0;
@@ -194,9 +235,9 @@ public final class ScenarioLoader {
         if (m.containsKey("ip")) {
             ip = m.get("ip").text();
             try {
-                int a = io.havnet.dataplane.net.Net.parseIpv4(ip);
+                int a = Net.parseIpv4(ip);
                 if (index >= 0) {
-                    ip = io.havnet.dataplane.net.Net.ipv4ToString(a + index);
+                    ip = Net.ipv4ToString(a + index);
                 }
             } catch (IllegalArgumentException e) {
                 throw m.get("ip").error(e.getMessage());
@@ -205,6 +246,42 @@ public final class ScenarioLoader {
         if (path != IoPath.SRIOV && (m.containsKey("spoofchk") || m.containsKey("trust") || m.containsKey("max_tx_rate"))) {
             throw v.error("spoofchk, trust and max_tx_rate are VF settings: only for path sriov");
         }
-        return new Scenario.VmConf(name, path, vcpus, mem, mac, vlan, qos, app, spoof, trust, rate, ip);
+        Scenario.TapConf tap = null;
+        if (m.containsKey("tap")) {
+            if (m.containsKey("app") && !app.equals("tap-bridge")) {
+                throw m.get("app").error("a VM with a tap runs tap-bridge (its guest OS is the namespace)");
+            }
+            if (index >= 0) {
+                throw m.get("tap").error("a tap needs its own VM (no count)");
+            }
+            Map<String, ConfigNode> t = m.get("tap").map(Set.of("name", "netns", "ip"));
+            for (String k : List.of("name", "netns", "ip")) {
+                if (!t.containsKey(k)) {
+                    throw m.get("tap").error(k + ": required ({name: T, netns: NS, ip: A.B.C.D/LEN})");
+                }
+            }
+            String tn = t.get("name").text();
+            if (!tn.matches("[A-Za-z0-9_.-]{1,15}")) {
+                throw t.get("name").error("'" + tn + "' is not an interface name (1-15 letters, digits, . _ -)");
+            }
+            String ns = t.get("netns").text();
+            if (!ns.matches("[A-Za-z0-9_.-]{1,64}")) {
+                throw t.get("netns").error("'" + ns + "' is not a namespace name");
+            }
+            String cidr = t.get("ip").text();
+            int slash = cidr.indexOf('/');
+            try {
+                Net.parseIpv4(slash < 0 ? cidr : cidr.substring(0, slash));
+                int len = slash < 0 ? -1 : Integer.parseInt(cidr.substring(slash + 1));
+                if (len < 1 || len > 32) {
+                    throw new IllegalArgumentException();
+                }
+            } catch (IllegalArgumentException e) {
+                throw t.get("ip").error("'" + cidr + "' is not A.B.C.D/LEN");
+            }
+            tap = new Scenario.TapConf(tn, ns, cidr);
+            app = "tap-bridge";
+        }
+        return new Scenario.VmConf(name, path, vcpus, mem, mac, vlan, qos, app, spoof, trust, rate, ip, tap);
     }
 }

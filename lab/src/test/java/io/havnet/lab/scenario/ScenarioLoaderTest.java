@@ -92,7 +92,16 @@ class ScenarioLoaderTest {
         assertTrue(error("traffic: {frame_size: 20}\nvms:\n  - {name: a, path: vswitch}\n")
                 .contains("traffic.frame_size: 20 is out of range"));
         assertTrue(error("wire: tap0\nvms:\n  - {name: a, path: vswitch}\n")
-                .contains("wire: unknown value 'tap0' (expected generator, pcap:FILE)"));
+                .contains("wire: unknown value 'tap0' (expected generator, pcap:FILE, af_packet:IF, {vxlan:"));
+        assertTrue(error("wire: {vxlan: {local: 10.0.0.1, remote: 10.0.0.2:99999, vni: 1}}\nvms:\n  - {name: a, path: vswitch}\n")
+                .contains("wire.vxlan.remote: '10.0.0.2:99999' is not IP:PORT"));
+        assertTrue(error("vms:\n  - {name: a, path: vswitch, tap: {name: t0, netns: n}}\n").contains("ip: required"));
+        assertTrue(error("vms:\n  - {name: a, path: vswitch, tap: {name: t0, netns: n, ip: 10.0.0.1}}\n")
+                .contains("'10.0.0.1' is not A.B.C.D/LEN"));
+        assertTrue(error("vms:\n  - {name: a, path: vswitch, tap: {name: t0, netns: n, ip: 10.0.0.1/24}}\n"
+                + "  - {name: b, path: vmdq, tap: {name: t0, netns: m, ip: 10.0.0.2/24}}\n").contains("tap t0 is used twice"));
+        assertTrue(error("vms:\n  - {name: a, path: vswitch, app: echo, tap: {name: t0, netns: n, ip: 10.0.0.1/24}}\n")
+                .contains("a VM with a tap runs tap-bridge"));
         assertTrue(error("host: {memory: 256MiB}\nvms:\n  - {name: a, path: vswitch, memory: 1GiB}\n")
                 .contains("cannot hold the VMs' 1024 MiB"));
         assertTrue(error("vms:\n  - {path: vswitch}\n").contains("vms[0]: name: required"));

@@ -1,0 +1,90 @@
+package io.havnet.cli.bench;
+
+import io.havnet.bench.AfPacketBench;
+import io.havnet.dataplane.stats.Json;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+/** {@code havnet bench afpacket}: a veth pair, havnet's AF_PACKET port next to bare rings. */
+@Command(name = "afpacket", mixinStandardHelpOptions = true,
+        description = "Frames across a veth pair (sender CPU 0, receiver CPU 1): havnet's af_packet port next to a minimal "
+                + "sender/receiver on the same rings, in the same run. Needs root (creates and removes the veth pair).")
+public final class BenchAfPacket implements Runnable {
+    @Option(names = "--json", description = "print one JSON object")
+    boolean json;
+
+    @Option(names = "--seconds", description = "measured seconds per side and round, three rounds (default ${DEFAULT-VALUE})")
+    double seconds = 2;
+
+    @Option(names = "--frame-size", description = "frame size with FCS (default ${DEFAULT-VALUE})")
+    int frameSize = 64;
+
+    @Spec
+    CommandSpec spec;
+
+    @Override
+    public void run() {
+        if (!"root".equals(System.getProperty("user.name"))) {
+            throw new IllegalArgumentException("bench afpacket needs root (it creates a veth pair and opens AF_PACKET sockets)");
+        }
+        if (frameSize < 64 || frameSize > 1518 || !(seconds >= 0.5 && seconds <= 600)) {
+            throw new IllegalArgumentException("--frame-size must be in [64, 1518] and --seconds in [0.5, 600]");
+        }
+        String a = "hvbench0";
+        String b = "hvbench1";
+        ip(false, "link", "del", a);
+        ip(true, "link", "add", a, "type", "veth", "peer", "name", b);
+        try {
+            ip(true, "link", "set", a, "up");
+            ip(true, "link", "set", b, "up");
+            Map<String, Object> r = new AfPacketBench(a, b, seconds, frameSize).run();
+            PrintWriter out = spec.commandLine().getOut();
+            if (json) {
+                r.put("benchmark", "afpacket");
+                out.println(Json.write(r));
+                return;
+            }
+            out.printf(Locale.ROOT, "afpacket: veth pair, %d B frames, sender on CPU 0, receiver on CPU 1, %.1f s each%n",
+                    frameSize, seconds);
+            Table t = new Table("side", "TX Mpps", "RX Mpps");
+            t.row("havnet af_packet port", r.get("havnet_tx_mpps"), r.get("havnet_rx_mpps"));
+            t.row("minimal rings (peer)", r.get("minimal_tx_mpps"), r.get("minimal_rx_mpps"));
+            t.print(out);
+            out.printf(Locale.ROOT, "havnet / minimal: TX %.2f, RX %.2f%n", ((Number) r.get("tx_vs_minimal")).doubleValue(),
+                    ((Number) r.get("rx_vs_minimal")).doubleValue());
+        } finally {
+            ip(false, "link", "del", a);
+        }
+    }
+
+    private static void ip(boolean check, String... args) {
+        try {
+            Process p = new ProcessBuilder(concat(args)).redirectErrorStream(true).start();
+            String o = new String(p.getInputStream().readAllBytes()).strip();
+            p.waitFor(30, TimeUnit.SECONDS);
+            if (check && p.exitValue() != 0) {
+                throw new IllegalStateException("ip " + String.join(" ", args) + ": " + o);
+            }
+        } catch (IOException e) {
+            throw new IllegalStateException("ip cannot run: " + e.getMessage());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    private static List<String> concat(String... args) {
+        java.util.ArrayList<String> l = new java.util.ArrayList<>();
+        l.add("ip");
+        l.addAll(List.of(args));
+        return l;
+    }
+}

@@ -1,0 +1,239 @@
+package io.havnet.cli;
+
+import io.havnet.dataplane.TestEnv;
+import io.havnet.lab.Experiment;
+import io.havnet.lab.scenario.Scenario;
+import io.havnet.lab.scenario.ScenarioLoader;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+import static io.havnet.cli.CliTest.run;
+import static org.junit.jupiter.api.Assertions.*;
+
+/**
+ * havnet in a real network (root): guests whose operating system is a Linux namespace behind
+ * each path, pinged from a client namespace through a veth that is the NIC's wire; two hosts
+ * joined by VXLAN; a Linux vxlan interface as the peer; bad interfaces and missing privileges.
+ */
+class RealIoCommandsTest {
+    @BeforeEach
+    void need() {
+        TestEnv.require(TestEnv.isRoot(), "needs root (network namespaces, AF_PACKET, TUN/TAP)");
+        TestEnv.require(TestEnv.hasTool("ip") && TestEnv.hasTool("ping"), "needs iproute2 and iputils-ping");
+    }
+
+    static String sh(String... cmd) {
+        return TestEnv.exec(List.of(cmd), null, 60).ok().out();
+    }
+
+    static void quietly(String... cmd) {
+        TestEnv.exec(List.of(cmd), null, 30);
+    }
+
+    /** Loss (percent) of {@code count} pings from namespace {@code ns} to {@code ip}. */
+    static int ping(String ns, String ip, int count) {
+        TestEnv.Result r = TestEnv.exec(List.of("ip", "netns", "exec", ns, "ping", "-c", Integer.toString(count), "-i", "0.01",
+                "-W", "2", "-q", ip), null, 120);
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("(\\d+)% packet loss").matcher(r.out());
+        assertTrue(m.find(), r.out() + r.err());
+        return Integer.parseInt(m.group(1));
+    }
+
+    @Test
+    void aClientPingsAGuestBehindEveryPath(@TempDir Path dir) throws Exception {
+        // the topology scenarios/ping.yaml documents: a client namespace at the far end of the wire
+        quietly("ip", "netns", "del", "hv-client");
+        quietly("ip", "link", "del", "hv-wire");
+        sh("ip", "netns", "add", "hv-client");
+        Process capture = null;
+        try {
+            sh("ip", "link", "add", "hv-wire", "type", "veth", "peer", "name", "hv-client0", "netns", "hv-client");
+            sh("ip", "link", "set", "hv-wire", "up");
+            sh("sysctl", "-qw", "net.ipv6.conf.hv-wire.disable_ipv6=1");
+            sh("ip", "netns", "exec", "hv-client", "sysctl", "-qw", "net.ipv6.conf.all.disable_ipv6=1");
+            sh("ip", "-n", "hv-client", "addr", "add", "10.9.0.1/24", "dev", "hv-client0");
+            sh("ip", "-n", "hv-client", "link", "set", "hv-client0", "up");
+            Scenario s = ScenarioLoader.load(Path.of("..", "scenarios", "ping.yaml"));
+            Path pcap = dir.resolve("client.pcap");
+            boolean tshark = TestEnv.hasTool("tshark");
+            try (Experiment e = Experiment.open(s)) {
+                e.start();
+                if (tshark) {
+                    capture = new ProcessBuilder("ip", "netns", "exec", "hv-client", "tshark", "-q", "-i", "hv-client0", "-w",
+                            pcap.toString()).redirectErrorStream(true).redirectOutput(dir.resolve("tshark.log").toFile()).start();
+                    waitFor(() -> Files.exists(pcap), 10_000);
+                    Thread.sleep(1000);
+                }
+                long sent0 = e.host().nic().wire().stats().opackets(); // the guests are quiet until pinged
+                double t0 = System.currentTimeMillis() / 1000.0;
+                for (String ip : List.of("10.9.0.11", "10.9.0.12", "10.9.0.13")) {
+                    assertEquals(0, ping("hv-client", ip, 100), "100 pings to " + ip + ", 0 % loss");
+                }
+                String neigh = sh("ip", "-n", "hv-g-sriov", "neigh");
+                assertTrue(neigh.contains("10.9.0.1 "), "the guest resolved the client through ARP via the NIC: " + neigh);
+                String clientNeigh = sh("ip", "-n", "hv-client", "neigh");
+                assertTrue(clientNeigh.contains("10.9.0.13") && clientNeigh.contains("02:00:00:09:00:13"), clientNeigh);
+                Thread.sleep(300);
+                long sent = e.host().nic().wire().stats().opackets() - sent0;
+                if (tshark) {
+                    quietly("pkill", "-INT", "-f", "tshark -q -i hv-client0");
+                    assertTrue(capture.waitFor(15, TimeUnit.SECONDS));
+                    String seen = TestEnv.exec(List.of("tshark", "-r", pcap.toString(), "-Y",
+                            "(eth.src == 02:00:00:09:00:11 || eth.src == 02:00:00:09:00:12 || eth.src == 02:00:00:09:00:13) && frame.time_epoch >= "
+                                    + String.format(java.util.Locale.ROOT, "%.3f", t0),
+                            "-T", "fields", "-e", "frame.number"), null, 60).ok().out();
+                    long count = seen.lines().count();
+                    assertTrue(count >= 300, "at least the 300 echo replies: " + count);
+                    assertEquals(sent, count, "tshark on the veth saw exactly the frames havnet sent");
+                }
+            }
+            for (String ns : List.of("hv-g-vswitch", "hv-g-vmdq", "hv-g-sriov")) {
+                assertFalse(Files.exists(Path.of("/run/netns", ns)), "havnet removes the namespaces it made: " + ns);
+            }
+        } finally {
+            if (capture != null) {
+                capture.destroyForcibly();
+            }
+            quietly("ip", "netns", "del", "hv-client");
+            quietly("ip", "link", "del", "hv-wire");
+        }
+    }
+
+    static void waitFor(java.util.function.BooleanSupplier c, long ms) throws InterruptedException {
+        long end = System.currentTimeMillis() + ms;
+        while (!c.getAsBoolean() && System.currentTimeMillis() < end) {
+            Thread.sleep(50);
+        }
+    }
+
+    @Test
+    void twoHostsJoinedByVxlanPingEachOthersGuests(@TempDir Path dir) throws Exception {
+        Path b = dir.resolve("host-b.yaml");
+        Files.writeString(b, """
+                name: host b
+                wire: {vxlan: {local: 127.0.0.1:47892, remote: 127.0.0.1:47891, vni: 4242}}
+                vms:
+                  - {name: gb, path: sriov, mac: 02:00:00:44:00:02, tap: {name: hvtap-xb, netns: hv-xb, ip: 10.44.0.2/24}}
+                """);
+        Scenario a = ScenarioLoader.parse("host-a.yaml", """
+                name: host a
+                wire: {vxlan: {local: 127.0.0.1:47891, remote: 127.0.0.1:47892, vni: 4242}}
+                vms:
+                  - {name: ga, path: vmdq, mac: 02:00:00:44:00:01, tap: {name: hvtap-xa, netns: hv-xa, ip: 10.44.0.1/24}}
+                """, dir);
+        // host B is another process: the havnet command itself
+        List<String> cmd = new ArrayList<>(List.of(ProcessHandle.current().info().command().orElse("java"),
+                "--enable-native-access=ALL-UNNAMED", "-cp", System.getProperty("java.class.path"), "io.havnet.cli.Main",
+                "run", b.toString(), "--duration", "30"));
+        Process hostB = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(dir.resolve("b.log").toFile()).start();
+        try (Experiment e = Experiment.open(a)) {
+            e.start();
+            waitFor(() -> Files.exists(Path.of("/run/netns/hv-xb")) && TestEnv.exec(List.of("ip", "-n", "hv-xb", "addr"),
+                    null, 10).out().contains("10.44.0.2"), 20_000);
+            assertEquals(0, ping("hv-xa", "10.44.0.2", 50), "a guest on host A pings a guest on host B over VXLAN: "
+                    + Files.readString(dir.resolve("b.log")));
+            assertTrue(e.host().nic().wire().stats().opackets() >= 50);
+        } finally {
+            hostB.destroy();
+            hostB.waitFor(20, TimeUnit.SECONDS);
+            quietly("ip", "netns", "del", "hv-xb");
+        }
+    }
+
+    @Test
+    void aLinuxVxlanInterfacePingsAHavnetGuest() throws Exception {
+        quietly("ip", "netns", "del", "hv-lx");
+        quietly("ip", "link", "del", "hv-lxh");
+        sh("ip", "netns", "add", "hv-lx");
+        try {
+            sh("ip", "link", "add", "hv-lxh", "type", "veth", "peer", "name", "hv-lx0", "netns", "hv-lx");
+            sh("ip", "addr", "add", "10.77.0.1/24", "dev", "hv-lxh");
+            sh("ip", "link", "set", "hv-lxh", "up");
+            sh("ip", "netns", "exec", "hv-lx", "sysctl", "-qw", "net.ipv6.conf.all.disable_ipv6=1");
+            sh("ip", "-n", "hv-lx", "addr", "add", "10.77.0.2/24", "dev", "hv-lx0");
+            sh("ip", "-n", "hv-lx", "link", "set", "hv-lx0", "up");
+            sh("ip", "-n", "hv-lx", "link", "add", "vx42", "type", "vxlan", "id", "42", "local", "10.77.0.2", "remote",
+                    "10.77.0.1", "dstport", "4789", "dev", "hv-lx0");
+            sh("ip", "-n", "hv-lx", "addr", "add", "10.45.0.1/24", "dev", "vx42");
+            sh("ip", "-n", "hv-lx", "link", "set", "vx42", "up");
+            Scenario s = ScenarioLoader.parse("linux-peer.yaml", """
+                    wire: {vxlan: {local: 10.77.0.1:4789, remote: 10.77.0.2:4789, vni: 42}}
+                    vms:
+                      - {name: g, path: vswitch, mac: 02:00:00:45:00:02, tap: {name: hvtap-lg, netns: hv-lg, ip: 10.45.0.2/24}}
+                    """, null);
+            try (Experiment e = Experiment.open(s)) {
+                e.start();
+                assertEquals(0, ping("hv-lx", "10.45.0.2", 50), "Linux's vxlan reaches a havnet guest and back");
+            }
+        } finally {
+            quietly("ip", "netns", "del", "hv-lx");
+            quietly("ip", "link", "del", "hv-lxh");
+        }
+    }
+
+    @Test
+    void nfRunsBetweenLiveInterfaces() {
+        TestEnv.require(TestEnv.pythonModule("scapy.all"), "python3-scapy is not installed");
+        quietly("ip", "link", "del", "hvnf-x0");
+        quietly("ip", "link", "del", "hvnf-y0");
+        try {
+            for (String p : List.of("x", "y")) {
+                sh("ip", "link", "add", "hvnf-" + p + "0", "type", "veth", "peer", "name", "hvnf-" + p + "1");
+                sh("ip", "link", "set", "hvnf-" + p + "0", "up");
+                sh("ip", "link", "set", "hvnf-" + p + "1", "up");
+                sh("sysctl", "-qw", "net.ipv6.conf.hvnf-" + p + "0.disable_ipv6=1");
+                sh("sysctl", "-qw", "net.ipv6.conf.hvnf-" + p + "1.disable_ipv6=1");
+            }
+            // havnet tags what arrives on x1 and sends it out of y0; scapy sends on x0 and listens on y1
+            java.util.concurrent.CompletableFuture<CliTest.Run> nf = java.util.concurrent.CompletableFuture.supplyAsync(() ->
+                    run("nf", "vlan-push", "--vid", "77", "--in", "af_packet:hvnf-x1", "--out", "af_packet:hvnf-y0",
+                            "--duration", "4", "--json"));
+            TestEnv.Result r = TestEnv.exec(List.of(TestEnv.PYTHON, "-c", """
+                    from scapy.all import *
+                    import time
+                    conf.verb = 0
+                    s = AsyncSniffer(iface="hvnf-y1", lfilter=lambda p: Dot1Q in p)
+                    s.start(); time.sleep(1.5)
+                    sendp([Ether(src="02:00:00:00:00:01", dst="02:00:00:00:00:02") / IP(dst="10.0.0.%d" % i) / UDP(sport=40000, dport=33333) for i in range(1, 21)], iface="hvnf-x0")
+                    time.sleep(1.5)
+                    got = s.stop()
+                    print(len(got), sorted(set(p[Dot1Q].vlan for p in got)))
+                    """), null, 60).ok();
+            CliTest.Run done = nf.join();
+            assertEquals(0, done.code(), done.err());
+            assertEquals("20 [77]", r.out().strip(), "20 frames crossed havnet and came out tagged");
+            assertTrue(done.out().contains("\"pushed\":20"), done.out());
+        } finally {
+            quietly("ip", "link", "del", "hvnf-x0");
+            quietly("ip", "link", "del", "hvnf-y0");
+        }
+    }
+
+    @Test
+    void badInterfacesAndMissingPrivilegesAreOneLine(@TempDir Path dir) throws Exception {
+        Path f = dir.resolve("nope.yaml");
+        Files.writeString(f, "wire: af_packet:nope0\nvms:\n  - {name: a, path: vswitch}\n");
+        CliTest.Run r = run("run", f.toString(), "--duration", "1");
+        assertEquals(2, r.code());
+        assertEquals("havnet: af_packet:nope0: no such interface", r.err().lines().filter(l -> l.startsWith("havnet: af"))
+                .findFirst().orElse(r.err()));
+        assertFalse(r.err().contains("\tat "));
+        TestEnv.require(TestEnv.hasTool("setpriv"), "needs setpriv (util-linux) to drop CAP_NET_RAW");
+        Path lo = dir.resolve("lo.yaml");
+        Files.writeString(lo, "wire: af_packet:lo\nvms:\n  - {name: a, path: vswitch}\n");
+        TestEnv.Result p = TestEnv.exec(List.of("setpriv", "--bounding-set", "-net_raw,-net_admin", "--inh-caps",
+                "-net_raw,-net_admin", "--", ProcessHandle.current().info().command().orElse("java"),
+                "--enable-native-access=ALL-UNNAMED", "-cp", System.getProperty("java.class.path"), "io.havnet.cli.Main", "run",
+                lo.toString(), "--duration", "1"), null, 120);
+        assertEquals(2, p.exit(), p.out() + p.err());
+        assertTrue(p.err().lines().anyMatch(l -> l.equals("havnet: af_packet:lo: socket: operation not permitted (needs CAP_NET_RAW)")),
+                p.err());
+    }
+}

@@ -1,0 +1,471 @@
+package io.havnet.dataplane.pmd;
+
+import io.havnet.dataplane.ethdev.DevInfo;
+import io.havnet.dataplane.ethdev.EthConf;
+import io.havnet.dataplane.ethdev.LinkStatus;
+import io.havnet.dataplane.ethdev.Offloads;
+import io.havnet.dataplane.mbuf.Mbuf;
+import io.havnet.dataplane.mempool.Mempool;
+import io.havnet.dataplane.net.MacAddress;
+import io.havnet.dataplane.net.VlanTags;
+import io.havnet.dataplane.os.Libc;
+import io.havnet.dataplane.os.Posix;
+
+import java.io.IOException;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.lang.invoke.VarHandle;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+/**
+ * A Linux interface as a port, through AF_PACKET (DPDK's {@code net_af_packet}): per RX queue a
+ * socket with a TPACKET_V3 ring (64 blocks handed over whole, each retired 1 ms after its first frame when not full), per
+ * TX queue a socket with a PACKET_TX_RING (TPACKET_V2, one {@code send} kick per burst,
+ * PACKET_QDISC_BYPASS). Several RX queues share the traffic through PACKET_FANOUT (hash). The
+ * socket ignores what this host sends (PACKET_IGNORE_OUTGOING); a VLAN tag the kernel took out of
+ * the frame is put back. Frames are copied between the rings and mbufs. Errors are one line:
+ * {@code af_packet:eth9: no such interface}, {@code ... operation not permitted (needs CAP_NET_RAW)}.
+ */
+public final class AfPacketEthDev extends io.havnet.dataplane.ethdev.EthDev {
+    static final int SOL_PACKET = 263;
+    static final int PACKET_ADD_MEMBERSHIP = 1;
+    static final int PACKET_RX_RING = 5;
+    static final int PACKET_STATISTICS = 6;
+    static final int PACKET_VERSION = 10;
+    static final int PACKET_TX_RING = 13;
+    static final int PACKET_FANOUT = 18;
+    static final int PACKET_QDISC_BYPASS = 20;
+    static final int PACKET_IGNORE_OUTGOING = 23;
+    static final int TPACKET_V2 = 1;
+    static final int TPACKET_V3 = 2;
+    static final int PACKET_MR_PROMISC = 1;
+    static final int ETH_P_ALL_BE = 0x0300; // htons(ETH_P_ALL)
+    static final int TP_STATUS_USER = 1;
+    static final int TP_STATUS_VLAN_VALID = 0x10;
+    static final int TP_STATUS_VLAN_TPID_VALID = 0x40;
+    static final int TX_AVAILABLE = 0;
+    static final int TX_SEND_REQUEST = 1;
+    static final int TX_WRONG_FORMAT = 4;
+    /**
+     * 64 blocks of 256 KiB: a block goes to user space when full or 1 ms after its first frame, so
+     * at low rates the ring holds 64 ms of traffic however slowly the poller comes back.
+     */
+    static final int RX_BLOCK = 1 << 18;
+    static final int RX_BLOCKS = 64;
+    static final int TX_FRAME = 2048;
+    static final int TX_DATA = 32; // TPACKET_ALIGN(sizeof(tpacket2_hdr))
+    static final int TX_BLOCK = 1 << 20;
+    static final int TX_BLOCKS = 2;
+    private static final VarHandle INT = ValueLayout.JAVA_INT.varHandle();
+
+    private final String ifname;
+    private final int ifindex;
+    private final Posix ctl = new Posix();
+    private final int fanoutId;
+    private RxQ[] rxq = new RxQ[0];
+    private TxQ[] txq = new TxQ[0];
+    private volatile String downReason;
+    private long linkCheckedAt;
+    private LinkStatus lastLink = LinkStatus.down(null);
+    private long kernelDrops;
+
+    private final class RxQ {
+        final Posix sys = new Posix();
+        int fd = -1;
+        long ring;
+        long ringLen;
+        MemorySegment seg;
+        int block;
+        int left;      // packets left in the current block
+        long next;     // offset of the next packet in the ring
+    }
+
+    private final class TxQ {
+        final Posix sys = new Posix();
+        int fd = -1;
+        long ring;
+        long ringLen;
+        MemorySegment seg;
+        int frames;
+        int head;
+    }
+
+    private AfPacketEthDev(String name, String ifname, int ifindex, MacAddress mac) {
+        super(name, new DevInfo("net_af_packet", 16, 16, Offloads.RX_SCATTER, Offloads.TX_MULTI_SEGS, 9000, 1, 8192), mac);
+        this.ifname = ifname;
+        this.ifindex = ifindex;
+        this.fanoutId = portId() & 0xFFFF;
+    }
+
+    /**
+     * Opens {@code ifname}; the port is not configured yet.
+     *
+     * @throws IllegalArgumentException when there is no such interface (one line naming it)
+     */
+    public static AfPacketEthDev open(String name, String ifname) {
+        Posix.checkIfName("af_packet", ifname);
+        if (!Posix.supported()) {
+            throw new IllegalStateException("af_packet:" + ifname + ": AF_PACKET needs Linux");
+        }
+        Posix p = new Posix();
+        int idx = p.ifNameToIndex(ifname);
+        if (idx == 0) {
+            throw new IllegalArgumentException("af_packet:" + ifname + ": no such interface");
+        }
+        return new AfPacketEthDev(name, ifname, idx, readMac(ifname));
+    }
+
+    static MacAddress readMac(String ifname) {
+        try {
+            String s = Files.readString(Path.of("/sys/class/net", ifname, "address")).strip();
+            if (s.matches("([0-9a-f]{2}:){5}[0-9a-f]{2}")) {
+                return MacAddress.parse(s);
+            }
+        } catch (IOException | IllegalArgumentException e) {
+            // fall through: a locally administered placeholder
+        }
+        return MacAddress.local(0xAF0000L | (ifname.hashCode() & 0xFFFF));
+    }
+
+    public String interfaceName() {
+        return ifname;
+    }
+
+    private String fail(String what, Posix p) {
+        int e = p.errno();
+        String why = e == Libc.EPERM || e == Libc.EACCES ? "operation not permitted (needs CAP_NET_RAW)"
+                : e == Libc.ENODEV || e == Libc.ENXIO ? "no such interface" : p.error();
+        return "af_packet:" + ifname + ": " + what + ": " + why;
+    }
+
+    @Override
+    protected void doConfigure(int nbRx, int nbTx, EthConf c) {
+        closeSockets();
+        rxq = new RxQ[nbRx];
+        txq = new TxQ[nbTx];
+        for (int q = 0; q < nbRx; q++) {
+            rxq[q] = new RxQ();
+        }
+        for (int q = 0; q < nbTx; q++) {
+            txq[q] = new TxQ();
+        }
+    }
+
+    @Override
+    protected void doRxQueueSetup(int q, int nbDesc, Mempool pool) {
+        if (pool == null) {
+            throw new IllegalArgumentException(name() + ": RX queue " + q + " needs a mempool");
+        }
+        RxQ r = rxq[q];
+        Posix s = r.sys;
+        r.fd = s.socket(Posix.AF_PACKET, Posix.SOCK_RAW | Posix.SOCK_CLOEXEC, ETH_P_ALL_BE);
+        if (r.fd < 0) {
+            throw problem(fail("socket", s));
+        }
+        check(s.setsockoptInt(r.fd, SOL_PACKET, PACKET_VERSION, TPACKET_V3), "TPACKET_V3", s);
+        s.setsockoptInt(r.fd, SOL_PACKET, PACKET_IGNORE_OUTGOING, 1); // kernels before 4.20: outgoing frames come back
+        MemorySegment req = s.scratch();
+        req.set(ValueLayout.JAVA_INT, 0, RX_BLOCK);
+        req.set(ValueLayout.JAVA_INT, 4, RX_BLOCKS);
+        req.set(ValueLayout.JAVA_INT, 8, 2048);
+        req.set(ValueLayout.JAVA_INT, 12, RX_BLOCK / 2048 * RX_BLOCKS);
+        req.set(ValueLayout.JAVA_INT, 16, 1);  // retire a block after 1 ms
+        req.set(ValueLayout.JAVA_INT, 20, 0);
+        req.set(ValueLayout.JAVA_INT, 24, 0);
+        check(s.setsockopt(r.fd, SOL_PACKET, PACKET_RX_RING, req.address(), 28), "PACKET_RX_RING", s);
+        r.ringLen = (long) RX_BLOCK * RX_BLOCKS;
+        r.ring = s.mmapShared(r.fd, r.ringLen);
+        if (r.ring == -1) {
+            throw problem(fail("mmap RX ring", s));
+        }
+        r.seg = MemorySegment.ofAddress(r.ring).reinterpret(r.ringLen);
+        bind(r.fd, s);
+        if (rxq.length > 1) {
+            check(s.setsockoptInt(r.fd, SOL_PACKET, PACKET_FANOUT, fanoutId), "PACKET_FANOUT", s);
+        }
+        if (promiscuous()) {
+            promisc(r.fd, s);
+        }
+    }
+
+    @Override
+    protected void doTxQueueSetup(int q, int nbDesc) {
+        TxQ t = txq[q];
+        Posix s = t.sys;
+        t.fd = s.socket(Posix.AF_PACKET, Posix.SOCK_RAW | Posix.SOCK_CLOEXEC, 0);
+        if (t.fd < 0) {
+            throw problem(fail("socket", s));
+        }
+        check(s.setsockoptInt(t.fd, SOL_PACKET, PACKET_VERSION, TPACKET_V2), "TPACKET_V2", s);
+        s.setsockoptInt(t.fd, SOL_PACKET, PACKET_QDISC_BYPASS, 1);
+        MemorySegment req = s.scratch();
+        t.frames = TX_BLOCK / TX_FRAME * TX_BLOCKS;
+        req.set(ValueLayout.JAVA_INT, 0, TX_BLOCK);
+        req.set(ValueLayout.JAVA_INT, 4, TX_BLOCKS);
+        req.set(ValueLayout.JAVA_INT, 8, TX_FRAME);
+        req.set(ValueLayout.JAVA_INT, 12, t.frames);
+        check(s.setsockopt(t.fd, SOL_PACKET, PACKET_TX_RING, req.address(), 16), "PACKET_TX_RING", s);
+        t.ringLen = (long) TX_BLOCK * TX_BLOCKS;
+        t.ring = s.mmapShared(t.fd, t.ringLen);
+        if (t.ring == -1) {
+            throw problem(fail("mmap TX ring", s));
+        }
+        t.seg = MemorySegment.ofAddress(t.ring).reinterpret(t.ringLen);
+        // bind with protocol 0: this socket sends only, it never receives
+        MemorySegment sa = s.scratch();
+        sa.fill((byte) 0);
+        sa.set(ValueLayout.JAVA_SHORT, 0, (short) Posix.AF_PACKET);
+        sa.set(ValueLayout.JAVA_INT, 4, ifindex);
+        if (s.bind(t.fd, sa.address(), 20) != 0) {
+            throw problem(fail("bind", s));
+        }
+    }
+
+    private void bind(int fd, Posix s) {
+        MemorySegment sa = s.scratch();
+        sa.fill((byte) 0);
+        sa.set(ValueLayout.JAVA_SHORT, 0, (short) Posix.AF_PACKET);
+        sa.set(ValueLayout.JAVA_SHORT, 2, (short) ETH_P_ALL_BE);
+        sa.set(ValueLayout.JAVA_INT, 4, ifindex);
+        if (s.bind(fd, sa.address(), 20) != 0) {
+            throw problem(fail("bind", s));
+        }
+    }
+
+    private void promisc(int fd, Posix s) {
+        MemorySegment mr = s.scratch();
+        mr.fill((byte) 0);
+        mr.set(ValueLayout.JAVA_INT, 0, ifindex);
+        mr.set(ValueLayout.JAVA_SHORT, 4, (short) PACKET_MR_PROMISC);
+        check(s.setsockopt(fd, SOL_PACKET, PACKET_ADD_MEMBERSHIP, mr.address(), 16), "promiscuous mode", s);
+    }
+
+    private void check(int rc, String what, Posix s) {
+        if (rc != 0) {
+            throw problem(fail(what, s));
+        }
+    }
+
+    @Override
+    public void setPromiscuous(boolean on) {
+        super.setPromiscuous(on);
+        if (on) {
+            for (RxQ r : rxq) {
+                if (r != null && r.fd >= 0) {
+                    promisc(r.fd, r.sys);
+                }
+            }
+        }
+    }
+
+    /**
+     * A failure the user fixes in their setup (privileges, a missing interface) is an
+     * IllegalArgumentException — one line, exit 2 at the command line; anything else IllegalStateException.
+     */
+    private static RuntimeException problem(String message) {
+        return message.contains("operation not permitted") || message.contains("no such interface")
+                || message.contains("no /dev/net/tun") ? new IllegalArgumentException(message) : new IllegalStateException(message);
+    }
+
+    @Override
+    public LinkStatus link() {
+        String r = downReason;
+        if (r != null) {
+            return LinkStatus.down(r);
+        }
+        if (!isStarted()) {
+            return LinkStatus.down(null);
+        }
+        long now = System.nanoTime();
+        if (now - linkCheckedAt > 100_000_000L) {
+            linkCheckedAt = now;
+            try {
+                String state = Files.readString(Path.of("/sys/class/net", ifname, "operstate")).strip();
+                lastLink = state.equals("up") || state.equals("unknown") ? LinkStatus.up(10_000)
+                        : LinkStatus.down(ifname + " is " + state);
+            } catch (IOException e) {
+                downReason = "af_packet:" + ifname + ": the interface is gone";
+                return LinkStatus.down(downReason);
+            }
+        }
+        return lastLink;
+    }
+
+    @Override
+    public int rxBurst(int q, int[] pkts, int off, int n) {
+        if (!isStarted() || downReason != null) {
+            return 0;
+        }
+        RxQ r = rxq[q];
+        MemorySegment ring = r.seg;
+        Mempool pool = rxPool(q);
+        int k = 0;
+        long bytes = 0;
+        while (k < n) {
+            long b = (long) r.block * RX_BLOCK;
+            if (r.left == 0) {
+                int status = (int) INT.getAcquire(ring, b + 8);
+                if ((status & TP_STATUS_USER) == 0) {
+                    break;
+                }
+                r.left = ring.get(ValueLayout.JAVA_INT, b + 12);
+                r.next = b + ring.get(ValueLayout.JAVA_INT, b + 16);
+                if (r.left == 0) {
+                    release(r, ring, b);
+                    continue;
+                }
+            }
+            long p = r.next;
+            int snap = ring.get(ValueLayout.JAVA_INT, p + 12);
+            int len = ring.get(ValueLayout.JAVA_INT, p + 16);
+            int st = ring.get(ValueLayout.JAVA_INT, p + 20);
+            int mac = Short.toUnsignedInt(ring.get(ValueLayout.JAVA_SHORT, p + 24));
+            int m = snap == len ? Mbuf.fromBytes(pool, ring, p + mac, snap) : Mbuf.NONE;
+            if (snap != len) {
+                rxCounters(q).add(RXQ_ERRORS, 1); // truncated by the ring: never delivered half a frame
+            } else if (m == Mbuf.NONE) {
+                rxCounters(q).add(RXQ_NOMBUF, 1);
+            } else {
+                if ((st & TP_STATUS_VLAN_VALID) != 0) {
+                    int tci = Short.toUnsignedInt(ring.get(ValueLayout.JAVA_SHORT, p + 32));
+                    int tpid = (st & TP_STATUS_VLAN_TPID_VALID) != 0
+                            ? Short.toUnsignedInt(ring.get(ValueLayout.JAVA_SHORT, p + 36)) : 0x8100;
+                    if (!VlanTags.insert(m, tpid, tci)) {
+                        Mbuf.free(m);
+                        rxCounters(q).add(RXQ_ERRORS, 1);
+                        m = Mbuf.NONE;
+                    }
+                }
+                if (m != Mbuf.NONE) {
+                    Mbuf.setPort(m, portId());
+                    pkts[off + k++] = m;
+                    bytes += Mbuf.pktLen(m);
+                }
+            }
+            r.left--;
+            int nextOff = ring.get(ValueLayout.JAVA_INT, p);
+            r.next = p + nextOff;
+            if (r.left == 0) {
+                release(r, ring, b);
+            }
+        }
+        if (k > 0) {
+            rxCounters(q).add(RXQ_PACKETS, k);
+            rxCounters(q).add(RXQ_BYTES, bytes);
+        }
+        return k;
+    }
+
+    private static void release(RxQ r, MemorySegment ring, long b) {
+        INT.setRelease(ring, b + 8, 0);
+        r.block = (r.block + 1) % RX_BLOCKS;
+    }
+
+    @Override
+    public int txBurst(int q, int[] pkts, int off, int n) {
+        if (!isStarted() || downReason != null || n == 0) {
+            return 0;
+        }
+        TxQ t = txq[q];
+        MemorySegment ring = t.seg;
+        int k = 0;
+        long bytes = 0;
+        while (k < n) {
+            long f = (long) t.head * TX_FRAME;
+            int status = (int) INT.getAcquire(ring, f);
+            if (status == TX_WRONG_FORMAT) {
+                txCounters(q).add(TXQ_ERRORS, 1);
+                INT.setRelease(ring, f, TX_AVAILABLE);
+                status = TX_AVAILABLE;
+            }
+            if (status != TX_AVAILABLE) {
+                break; // the kernel has not sent this slot yet: the ring is full
+            }
+            int m = pkts[off + k];
+            int len = Mbuf.pktLen(m);
+            if (len > TX_FRAME - TX_DATA || len < 14) {
+                txCounters(q).add(TXQ_ERRORS, 1); // too long for the ring's frames: taken, counted, freed below
+                k++;
+                continue;
+            }
+            long at = f + TX_DATA;
+            for (int s = m; s != Mbuf.NONE; s = Mbuf.next(s)) {
+                int l = Mbuf.dataLen(s);
+                MemorySegment.copy(Mbuf.segment(s), Mbuf.dataOffset(s), ring, at, l);
+                at += l;
+            }
+            ring.set(ValueLayout.JAVA_INT, f + 4, len);
+            ring.set(ValueLayout.JAVA_INT, f + 8, len);
+            INT.setRelease(ring, f, TX_SEND_REQUEST);
+            t.head = t.head + 1 == t.frames ? 0 : t.head + 1;
+            bytes += len;
+            k++;
+        }
+        if (k > 0) {
+            Mbuf.freeBulk(pkts, off, k); // copied into the ring: the mbufs go back now
+            long rc = t.sys.sendto(t.fd, 0L, 0L, Posix.MSG_DONTWAIT, 0L, 0);
+            if (rc < 0) {
+                int e = t.sys.errno();
+                if (e == Libc.ENXIO || e == Libc.ENODEV || e == Libc.ENETDOWN) {
+                    downReason = "af_packet:" + ifname + ": " + Libc.describe(e);
+                }
+                // EAGAIN/ENOBUFS: the frames stay in the ring and go with the next kick
+            }
+            txCounters(q).add(TXQ_PACKETS, k);
+            txCounters(q).add(TXQ_BYTES, bytes);
+        }
+        return k;
+    }
+
+    /** Frames the kernel dropped because an RX ring was full (PACKET_STATISTICS), so far. */
+    public long kernelDrops() {
+        for (RxQ r : rxq) {
+            if (r == null || r.fd < 0) {
+                continue;
+            }
+            MemorySegment s = ctl.scratch();
+            s.set(ValueLayout.JAVA_INT, 64, 12);
+            if (ctl.getsockopt(r.fd, SOL_PACKET, PACKET_STATISTICS, s.address(), s.address() + 64) == 0) {
+                long drops = Integer.toUnsignedLong(s.get(ValueLayout.JAVA_INT, 4));
+                kernelDrops += drops;
+                if (drops > 0) {
+                    countPortMissed(drops);
+                }
+            }
+        }
+        return kernelDrops;
+    }
+
+    @Override
+    protected void doStop() {
+        kernelDrops();
+    }
+
+    @Override
+    protected void doClose() {
+        closeSockets();
+    }
+
+    private void closeSockets() {
+        for (RxQ r : rxq) {
+            if (r != null && r.fd >= 0) {
+                ctl.munmap(r.ring, r.ringLen);
+                ctl.close(r.fd);
+                r.fd = -1;
+            }
+        }
+        for (TxQ t : txq) {
+            if (t != null && t.fd >= 0) {
+                ctl.munmap(t.ring, t.ringLen);
+                ctl.close(t.fd);
+                t.fd = -1;
+            }
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "af_packet:" + ifname;
+    }
+}

@@ -1,0 +1,190 @@
+package io.havnet.dataplane.pmd;
+
+import io.havnet.dataplane.TestEnv;
+import io.havnet.dataplane.agent.LcoreId;
+import io.havnet.dataplane.ethdev.EthConf;
+import io.havnet.dataplane.ethdev.EthDev;
+import io.havnet.dataplane.mbuf.Mbuf;
+import io.havnet.dataplane.mbuf.MbufPool;
+import io.havnet.dataplane.memory.HugePagePolicy;
+import io.havnet.dataplane.memory.MemoryRegion;
+import io.havnet.dataplane.mempool.Mempool;
+import io.havnet.dataplane.net.MacAddress;
+import io.havnet.dataplane.net.PacketBuilder;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+/** AF_PACKET and TAP ports on real Linux interfaces (root). */
+class RealIoTest {
+    static final String A = "hvio" + ProcessHandle.current().pid() % 10000 + "a";
+    static final String B = "hvio" + ProcessHandle.current().pid() % 10000 + "b";
+    MemoryRegion ram;
+    Mempool pool;
+
+    @BeforeEach
+    void setUp() {
+        TestEnv.require(TestEnv.isRoot(), "needs root (AF_PACKET, TUN/TAP, veth)");
+        TestEnv.require(TestEnv.hasTool("ip"), "needs iproute2");
+        LcoreId.acquire();
+        ram = MemoryRegion.allocate("realio", 32L << 20, HugePagePolicy.NEVER);
+        pool = MbufPool.builder("realio", ram).count(4095).build();
+    }
+
+    @AfterEach
+    void tearDown() {
+        if (pool != null) {
+            assertEquals(0, pool.inUse(), "every mbuf back");
+            pool.close();
+            ram.close();
+            LcoreId.release();
+        }
+        TestEnv.exec(List.of("ip", "link", "del", A), null, 30);
+    }
+
+    static void sh(String... cmd) {
+        TestEnv.exec(List.of(cmd), null, 30).ok();
+    }
+
+    EthDev start(EthDev d) {
+        d.configure(1, 1, EthConf.defaults());
+        d.rxQueueSetup(0, 1024, pool);
+        d.txQueueSetup(0, 1024);
+        d.start();
+        return d;
+    }
+
+    List<byte[]> receive(EthDev d, int want, long timeoutMs) {
+        List<byte[]> got = new ArrayList<>();
+        int[] b = new int[64];
+        long end = System.currentTimeMillis() + timeoutMs;
+        do {
+            int n = d.rxBurst(0, b, 0, b.length);
+            for (int i = 0; i < n; i++) {
+                got.add(Mbuf.toBytes(b[i]));
+                Mbuf.free(b[i]);
+            }
+        } while (got.size() < want && System.currentTimeMillis() < end);
+        return got;
+    }
+
+    @Test
+    void framesCrossAVethPairBetweenTwoAfPacketPorts() {
+        sh("ip", "link", "add", A, "type", "veth", "peer", "name", B);
+        sh("ip", "link", "set", A, "up");
+        sh("ip", "link", "set", B, "up");
+        sh("sysctl", "-qw", "net.ipv6.conf." + A + ".disable_ipv6=1");
+        sh("sysctl", "-qw", "net.ipv6.conf." + B + ".disable_ipv6=1");
+        try (EthDev a = start(AfPacketEthDev.open("a", A)); EthDev b = start(AfPacketEthDev.open("b", B))) {
+            assertTrue(a.link().up(), a.link().toString());
+            List<byte[]> sent = new ArrayList<>();
+            List<byte[]> got = new ArrayList<>();
+            int[] burst = new int[1];
+            for (int i = 0; i < 500; i++) {
+                byte[] f = PacketBuilder.ethernet(0x02BB00000001L, 0x02AA00000001L).ipv4("10.77.0.1", "10.77.0.2")
+                        .udp(40000 + i, 33333).payload(new byte[i % 1400]).build();
+                sent.add(f);
+                burst[0] = Mbuf.fromBytes(pool, f);
+                while (a.txBurst(0, burst, 0, 1) == 0) {
+                    Thread.onSpinWait(); // the TX ring is full until the kernel catches up
+                }
+                if (i % 50 == 49) {
+                    got.addAll(receive(b, 0, 0)); // the receiver polls as it would on its lcore
+                }
+            }
+            got.addAll(receive(b, 500 - got.size(), 5000));
+            assertEquals(500, got.size(), "every frame arrived; kernel drops " + ((AfPacketEthDev) b).kernelDrops() + " "
+                    + TestEnv.exec(List.of("ip", "-s", "link", "show", B), null, 10).out()
+                    + TestEnv.exec(List.of("ip", "-s", "link", "show", A), null, 10).out());
+            for (int i = 0; i < 500; i++) {
+                assertArrayEquals(sent.get(i), got.get(i), "frame " + i);
+            }
+            byte[] tagged = PacketBuilder.ethernet(0x02BB00000001L, 0x02AA00000001L).vlan(0x6000 | 42)
+                    .ipv4("10.77.0.1", "10.77.0.2").udp(1, 2).build();
+            burst[0] = Mbuf.fromBytes(pool, tagged);
+            assertEquals(1, a.txBurst(0, burst, 0, 1));
+            List<byte[]> t = receive(b, 1, 3000);
+            assertEquals(1, t.size());
+            assertArrayEquals(tagged, t.getFirst(), "a VLAN tag the kernel lifts out of the frame is put back");
+            assertEquals(0, receive(a, 1, 200).size(), "a port does not receive what it sent");
+            assertEquals(501, a.stats().opackets());
+            assertEquals(501, b.stats().ipackets());
+        }
+    }
+
+    @Test
+    void aTapPortIsALinuxInterface() {
+        MacAddress mac = MacAddress.parse("02:00:00:00:7a:01");
+        try (TapEthDev tap = TapEthDev.create("tap", A, mac)) {
+            start(tap);
+            tap.setAdminUp(true);
+            sh("sysctl", "-qw", "net.ipv6.conf." + A + ".disable_ipv6=1");
+            String show = TestEnv.exec(List.of("ip", "link", "show", A), null, 30).ok().out();
+            assertTrue(show.contains("link/ether 02:00:00:00:7a:01"), show);
+            assertTrue(show.contains("UP"), show);
+            // what havnet writes into the TAP, Linux receives on the interface (seen here through AF_PACKET)
+            try (EthDev watch = start(AfPacketEthDev.open("watch", A))) {
+                byte[] f = PacketBuilder.ethernet(0x02BB00000001L, mac.value()).ipv4("10.78.0.1", "10.78.0.2").udp(7, 9)
+                        .payload(new byte[100]).build();
+                int[] one = {Mbuf.fromBytes(pool, f)};
+                assertEquals(1, tap.txBurst(0, one, 0, 1));
+                List<byte[]> got = receive(watch, 1, 3000);
+                assertEquals(1, got.size());
+                assertArrayEquals(f, got.getFirst());
+            }
+            // what Linux sends out of the interface, havnet reads: an ARP request for a neighbour
+            sh("ip", "addr", "add", "10.78.0.1/24", "dev", A);
+            TestEnv.exec(List.of("ping", "-c", "1", "-W", "1", "10.78.0.2"), null, 10);
+            List<byte[]> arp = receive(tap, 1, 3000);
+            assertFalse(arp.isEmpty(), "the kernel's ARP request came out of the TAP");
+            byte[] r = arp.getFirst();
+            assertEquals(0x0806, (r[12] & 0xFF) << 8 | r[13] & 0xFF);
+            assertArrayEquals(Arrays.copyOfRange(r, 6, 12), new byte[] {2, 0, 0, 0, 0x7a, 1}, "sent from the TAP's MAC");
+        }
+    }
+
+    @Test
+    void badInterfacesAreOneLineErrors() {
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> AfPacketEthDev.open("x", "nope0"));
+        assertEquals("af_packet:nope0: no such interface", e.getMessage());
+        e = assertThrows(IllegalArgumentException.class, () -> AfPacketEthDev.open("x", "bad/name"));
+        assertTrue(e.getMessage().startsWith("af_packet:bad/name: not an interface name"), e.getMessage());
+        e = assertThrows(IllegalArgumentException.class, () -> TapEthDev.create("x", "this-name-is-too-long", MacAddress.local(1)));
+        assertTrue(e.getMessage().contains("not an interface name"), e.getMessage());
+    }
+
+    @Test
+    void aVanishedInterfaceTakesTheLinkDownWithoutAHang() {
+        sh("ip", "link", "add", A, "type", "veth", "peer", "name", B);
+        sh("ip", "link", "set", A, "up");
+        sh("ip", "link", "set", B, "up");
+        try (EthDev a = start(AfPacketEthDev.open("a", A))) {
+            sh("ip", "link", "del", A);
+            int[] b = new int[8];
+            long t0 = System.nanoTime();
+            for (int i = 0; i < 1000; i++) {
+                assertEquals(0, a.rxBurst(0, b, 0, b.length));
+            }
+            int m = Mbuf.fromBytes(pool, new byte[60]);
+            int[] one = {m};
+            int taken = a.txBurst(0, one, 0, 1);
+            if (taken == 0) {
+                Mbuf.free(m);
+            }
+            try {
+                Thread.sleep(150);
+            } catch (InterruptedException ex) {
+                Thread.currentThread().interrupt();
+            }
+            assertFalse(a.link().up());
+            assertTrue(a.link().toString().contains(A), a.link().toString());
+            assertTrue(System.nanoTime() - t0 < 5_000_000_000L, "no hang");
+        }
+    }
+}
