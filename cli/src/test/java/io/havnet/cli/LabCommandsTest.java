@@ -55,7 +55,8 @@ class LabCommandsTest {
                     dropped += d.asLong();
                 }
                 assertTrue(delivered > 0, run.toString());
-                assertEquals(offered, delivered + dropped, "every offered frame came back or was counted: " + run);
+                assertEquals(offered + run.get("replicas").asLong(), delivered + dropped,
+                        "every offered frame came back or was counted: " + run);
                 assertTrue(run.get("mpps").asDouble() > 0);
                 assertTrue(run.get("gbps").asDouble() > 0);
                 JsonNode lat = run.get("latency_us");
@@ -169,6 +170,19 @@ class LabCommandsTest {
         for (String l : sums) {
             assertTrue(l.matches("1\t(1\t|\t1)"), "a checksum did not verify: '" + l + "'");
         }
+    }
+
+    @Test
+    void aShortSoakWithHostileGuestsConservesEveryFrameAndLeaksNothing() throws Exception {
+        CliTest.Run r = run("run", Path.of("..", "scenarios", "soak.yaml").toString(), "--soak", "--duration", "6", "--json");
+        assertEquals(0, r.code(), r.err());
+        JsonNode s = JSON.readTree(r.out());
+        assertTrue(s.get("conserved").asBoolean(), s.toString());
+        assertEquals(0, s.get("leaked_mbufs").asLong());
+        assertTrue(s.get("hostile_sent").asLong() > 1000, "the hostile guests were busy: " + s);
+        assertEquals(s.get("offered").asLong() + s.get("hostile_sent").asLong() + s.get("replicas").asLong(),
+                s.get("delivered").asLong() + s.get("dropped").asLong());
+        assertTrue(s.get("delivered").asLong() > 0);
     }
 
     @Test

@@ -217,6 +217,36 @@ class RealIoCommandsTest {
     }
 
     @Test
+    void aWireInterfaceThatVanishesTakesTheLinkDownAndTheHostGoesOn() throws Exception {
+        quietly("ip", "link", "del", "hv-gone0");
+        sh("ip", "link", "add", "hv-gone0", "type", "veth", "peer", "name", "hv-gone1");
+        sh("ip", "link", "set", "hv-gone0", "up");
+        sh("ip", "link", "set", "hv-gone1", "up");
+        Scenario s = ScenarioLoader.parse("gone.yaml", """
+                wire: af_packet:hv-gone0
+                vms:
+                  - {name: a, path: sriov}
+                  - {name: b, path: vswitch}
+                """, null);
+        try (Experiment e = Experiment.open(s)) {
+            e.start();
+            Thread.sleep(300);
+            assertTrue(e.host().nic().wire().link().up());
+            sh("ip", "link", "del", "hv-gone0");
+            Thread.sleep(500);
+            var link = e.host().nic().wire().link();
+            assertFalse(link.up(), link.toString());
+            assertTrue(link.toString().contains("hv-gone0"), "one line naming the interface: " + link);
+            e.host().nic().updateVfLinks();
+            assertFalse(e.host().vm("a").vnic().link().up(), "the VF follows its port (link-state auto)");
+            assertTrue(e.host().running(), "the host goes on");
+            e.stop();
+        } finally {
+            quietly("ip", "link", "del", "hv-gone0");
+        }
+    }
+
+    @Test
     void badInterfacesAndMissingPrivilegesAreOneLine(@TempDir Path dir) throws Exception {
         Path f = dir.resolve("nope.yaml");
         Files.writeString(f, "wire: af_packet:nope0\nvms:\n  - {name: a, path: vswitch}\n");

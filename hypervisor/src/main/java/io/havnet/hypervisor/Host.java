@@ -23,6 +23,7 @@ import io.havnet.nic.Nic;
 import io.havnet.nic.engine.NicCounters;
 import io.havnet.nic.driver.PfDriver;
 import io.havnet.nic.driver.PoolEthDev;
+import io.havnet.nic.driver.IxgbeEthDev;
 import io.havnet.nic.driver.VfEthDev;
 import io.havnet.platform.Platform;
 import io.havnet.platform.memory.PageAllocator;
@@ -60,6 +61,8 @@ public final class Host implements AutoCloseable {
     private final AgentGroup hvGroup = new AgentGroup("hypervisor");
     private final AgentGroup guestGroup = new AgentGroup("guests");
     private final AgentGroup wireGroup = new AgentGroup("wire");
+    /** Components of destroyed VMs: what they counted is kept. */
+    private final List<Component> retired = new ArrayList<>();
     private final Map<String, Vm> vms = new LinkedHashMap<>();
     private final boolean[] vfTaken;
     private List<Lcore> lcores = List.of();
@@ -83,7 +86,7 @@ public final class Host implements AutoCloseable {
                 NicCounters.RX_DROP_IOMMU_FAULT);
         nicComponent.addDrops("nic-tx", nic.counters().tx(), NicCounters.TX_DROP_SPOOF, NicCounters.TX_DROP_MALFORMED,
                 NicCounters.TX_DROP_IOMMU_FAULT, NicCounters.TX_DROP_LINK_DOWN, NicCounters.TX_DROP_POOL_DISABLED,
-                NicCounters.TX_DROP_TOO_LONG, NicCounters.TX_DROP_VEB_FULL, NicCounters.TX_DROP_IPSEC);
+                NicCounters.TX_DROP_TOO_LONG, NicCounters.TX_DROP_VEB_FULL, NicCounters.TX_DROP_IPSEC, NicCounters.TX_DROP_RESET);
         // the PF's default pool is the vSwitch's uplink
         this.uplink = pf.openPool("pf-pool", nic.pfPool(), hostRegion);
         uplink.configure(1, 1, EthConf.defaults());
@@ -308,12 +311,19 @@ public final class Host implements AutoCloseable {
         vm.vnic = d;
     }
 
+    private static void countResetDrops(Vm vm) {
+        vm.component.addDrops(vm.spec.name() + "-virtio-pmd", ((VirtioNetPmd) vm.vnic).resetDrops(),
+                VirtioNetPmd.RX_DROPPED_ON_RESET, VirtioNetPmd.TX_DROPPED_ON_RESET);
+    }
+
     private void connectVswitch(Vm vm) {
         VmSpec s = vm.spec;
         vm.backend = new VirtioNetBackend(s.name() + "-virtio", vm.memory, s.effectiveMac().value(), vm.component,
                 hypervisor);
         startVnic(vm, VirtioNetPmd.probe(s.name() + "-eth0", vm.backend, vm.memory.region(), s.pollMode()));
-        vm.switchPort = vswitch.addVirtioPort(s.name(), vm.backend, Math.max(0, s.vlan()), s.effectiveMac().value());
+        countResetDrops(vm);
+        vm.switchPort = vswitch.addVirtioPort(s.name(), vm.backend, Math.max(0, s.vlan()), s.effectiveMac().value(),
+                s.spoofCheck());
         // the NIC must know the VMs behind the PF, or its VEB sends VF traffic for them to the wire
         // (the "bridge fdb add MAC dev PF self" of a Linux host)
         pf.addPfMac(s.effectiveMac().value());
@@ -322,6 +332,7 @@ public final class Host implements AutoCloseable {
     private void connectVmdq(Vm vm) {
         VmSpec s = vm.spec;
         vm.vmdqPool = pf.allocateVmdqPool(s.effectiveMac().value(), s.vlan());
+        pf.setPoolSpoofCheck(vm.vmdqPool, s.spoofCheck());
         vm.poolPort = pf.openPool(s.name() + "-pool", vm.vmdqPool, hostRegion);
         vm.poolPort.configure(1, 1, EthConf.defaults());
         vm.poolPort.rxQueueSetup(0, 256, hostPool);
@@ -330,6 +341,9 @@ public final class Host implements AutoCloseable {
         vm.backend = new VirtioNetBackend(s.name() + "-virtio", vm.memory, s.effectiveMac().value(), vm.component,
                 hypervisor);
         startVnic(vm, VirtioNetPmd.probe(s.name() + "-eth0", vm.backend, vm.memory.region(), s.pollMode()));
+        countResetDrops(vm);
+        hypervisor.addDrops(s.name() + "-pool", vm.poolPort.resetDrops(), IxgbeEthDev.RX_DROPPED_ON_RESET,
+                IxgbeEthDev.TX_DROPPED_ON_RESET);
         vm.relay = new VmdqRelay(s.name() + "-relay", vm.poolPort, vm.backend, hostPool, hypervisor);
         relays.add(vm.relay);
     }
@@ -360,6 +374,8 @@ public final class Host implements AutoCloseable {
         pf.setVfMaxTxRate(vf, s.maxTxRateMbps());
         // the VF's BAR is mapped into the VM: the guest's driver talks to it without exits
         startVnic(vm, VfEthDev.probe(s.name() + "-vf" + vf, nic.vfRegisters(vf), vm.memory.region(), pump()));
+        vm.component.addDrops(s.name() + "-vf", ((VfEthDev) vm.vnic).resetDrops(), IxgbeEthDev.RX_DROPPED_ON_RESET,
+                IxgbeEthDev.TX_DROPPED_ON_RESET);
     }
 
     /** Replaces the application a VM's vCPU runs (testpmd's {@code set fwd}). */
@@ -419,6 +435,7 @@ public final class Host implements AutoCloseable {
         }
         teardown(vm);
         vms.remove(name);
+        retired.add(vm.component); // its counters (drops at destroy included) stay in the accounts
     }
 
     private void teardown(Vm vm) {
@@ -444,13 +461,25 @@ public final class Host implements AutoCloseable {
         vm.state = Vm.State.DESTROYED;
     }
 
-    /** Everything measured so far: the NIC, the hypervisor, every VM. */
+    /**
+     * Frames made out of other frames so far: the vSwitch's flood copies and the NIC's extra
+     * placements of one frame in several pools. Frames in + replicas = delivered + dropped.
+     */
+    public long replicas() {
+        long nicExtra = nic.counters().rx().get(NicCounters.RX_REPLICAS) - nic.counters().rx().get(NicCounters.RX_DELIVERED);
+        return vswitch.replicas() + Math.max(0, nicExtra);
+    }
+
+    /** Everything measured so far: the NIC, the hypervisor, every VM (destroyed ones last). */
     public synchronized List<Component.Snapshot> accounting() {
         List<Component.Snapshot> l = new ArrayList<>();
         l.add(nicComponent.snapshot());
         l.add(hypervisor.snapshot());
         for (Vm v : vms.values()) {
             l.add(v.component.snapshot());
+        }
+        for (Component c : retired) {
+            l.add(c.snapshot());
         }
         return l;
     }

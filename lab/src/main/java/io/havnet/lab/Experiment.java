@@ -430,6 +430,7 @@ public final class Experiment implements AutoCloseable {
         start();
         Scenario.TrafficConf tc = scenario.traffic();
         List<Component.Snapshot> s0 = host.accounting();
+        long rep0 = host.replicas();
         long off0 = tester.offered();
         long del0 = tester.delivered();
         tester.takeLatency();
@@ -485,9 +486,9 @@ public final class Experiment implements AutoCloseable {
             if (g.kind() != Component.Kind.GUEST) {
                 continue;
             }
-            Vm vm = host.vm(g.name().substring(3));
-            if (vm.path() != path) {
-                continue;
+            Vm vm = host.vms().stream().filter(v -> v.component().name().equals(g.name())).findFirst().orElse(null);
+            if (vm == null || vm.path() != path) {
+                continue; // destroyed since, or on another path
             }
             Component.Snapshot before = find(w0, g.name());
             Component.Snapshot d = before == null ? g : g.minus(before);
@@ -498,6 +499,7 @@ public final class Experiment implements AutoCloseable {
         r.put("offered", offered);
         r.put("delivered", delivered);
         r.put("drops", drops);
+        r.put("replicas", host.replicas() - rep0);
         r.put("mpps", round(frames * 1000.0 / window));
         r.put("gbps", round((bytes + 20.0 * frames) * 8 / window));
         r.put("hypervisor_ns_per_pkt", round(hv.cpuNanos() / per));
@@ -514,6 +516,8 @@ public final class Experiment implements AutoCloseable {
         l.put("p50", round(lat.getValueAtPercentile(50) / 1000.0));
         l.put("p99", round(lat.getValueAtPercentile(99) / 1000.0));
         l.put("p999", round(lat.getValueAtPercentile(99.9) / 1000.0));
+        l.put("p9999", round(lat.getValueAtPercentile(99.99) / 1000.0));
+        l.put("max", round(lat.getMaxValue() / 1000.0));
         r.put("latency_us", l);
         r.put("in_flight_per_vm", tc.ratePps() == 0 ? tc.inFlight() : 0);
         r.put("seconds", round(window / 1e9));

@@ -45,6 +45,10 @@ public final class RunCommand implements Runnable {
             description = "serve every counter in Prometheus text format on 127.0.0.1:N/metrics, and VF control on /vf")
     Integer metricsPort;
 
+    @Option(names = "--soak", description = "repeat the scenario's phases until --duration (total) has passed, checking "
+            + "conservation, the heap after GC and, at the end, that every buffer is back; exit 1 on a violation")
+    boolean soak;
+
     @Option(names = "--wire", paramLabel = "af_packet:IF|generator", description = "replace the scenario's wire")
     String wire;
 
@@ -60,13 +64,25 @@ public final class RunCommand implements Runnable {
         if (metricsPort != null && (metricsPort < 0 || metricsPort > 65535)) {
             throw new IllegalArgumentException("--metrics-port " + metricsPort + " is out of range [0, 65535]");
         }
-        if (duration != null && !(duration >= 0.05 && duration <= 3600)) {
-            throw new IllegalArgumentException("--duration " + duration + " is out of range [0.05, 3600] s");
+        if (duration != null && !(duration >= 0.05 && duration <= (soak ? 86_400 : 3600))) {
+            throw new IllegalArgumentException("--duration " + duration + " is out of range [0.05, " + (soak ? 86_400 : 3600)
+                    + "] s");
         }
         if (!(linger >= 0 && linger <= 86_400)) {
             throw new IllegalArgumentException("--linger " + linger + " is out of range [0, 86400] s");
         }
         Scenario s = ScenarioLoader.load(file);
+        if (soak) {
+            if (s.wire().real() || s.wire().kind().equals(Scenario.WireConf.PCAP)) {
+                throw new IllegalArgumentException("--soak needs the generator wire (the tester measures every round)");
+            }
+            int code = Soak.run(s, duration != null ? duration : 600, spec.commandLine().getOut(), spec.commandLine().getErr(),
+                    json);
+            if (code != 0) {
+                throw new IllegalStateException("soak: a check failed (see above)");
+            }
+            return;
+        }
         if (wire != null) {
             Scenario.WireConf w;
             if (wire.equals("generator")) {

@@ -70,9 +70,23 @@ public final class Component {
 
     /**
      * Registers drop counters (each counter one reason) that belong to this component: all of
-     * {@code c}, or only the counters at {@code which} (a set that also counts other things).
+     * {@code c}, or only the counters at {@code which} (a set that also counts other things). A new
+     * set under a name already used (an app replaced) keeps the old one's counts too.
      */
     public synchronized void addDrops(String source, Counters c, int... which) {
+        Counters old = dropSets.get(source);
+        if (old != null && old != c) {
+            // a replaced app or device: what it counted stays in the accounts under a retired name
+            int n = 1;
+            while (dropSets.containsKey(source + "#" + n)) {
+                n++;
+            }
+            dropSets.put(source + "#" + n, old);
+            int[] w = dropIndexes.remove(source);
+            if (w != null) {
+                dropIndexes.put(source + "#" + n, w);
+            }
+        }
         dropSets.put(source, c);
         if (which.length > 0) {
             dropIndexes.put(source, which.clone());

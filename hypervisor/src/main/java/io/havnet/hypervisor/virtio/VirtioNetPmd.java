@@ -197,6 +197,19 @@ public final class VirtioNetPmd extends EthDev {
         }
     }
 
+    public static final int RX_DROPPED_ON_RESET = 0;
+    public static final int TX_DROPPED_ON_RESET = 1;
+    private final io.havnet.dataplane.stats.Counters resetDrops = new io.havnet.dataplane.stats.Counters(java.util.List.of(
+            new io.havnet.dataplane.stats.CounterDef("virtio_rx_dropped_on_reset", "frames",
+                    "frames the device delivered that the guest had not taken when the device was reset or stopped"),
+            new io.havnet.dataplane.stats.CounterDef("virtio_tx_dropped_on_reset", "frames",
+                    "frames the guest posted that the device had not sent when it was reset or stopped")));
+
+    /** Frames lost to a stop or reset, by direction. */
+    public io.havnet.dataplane.stats.Counters resetDrops() {
+        return resetDrops;
+    }
+
     @Override
     protected void doStop() {
         dev.setStatus(0);
@@ -212,6 +225,19 @@ public final class VirtioNetPmd extends EthDev {
         for (Vq v : new Vq[] {rx, tx}) {
             if (v == null) {
                 continue;
+            }
+            // frames the device completed that the driver never took (RX), or posted that the device never sent (TX)
+            int usedIdx = Short.toUnsignedInt((short) IDX.getAcquire(ram, v.used + Virtio.RING_IDX));
+            int completed = (usedIdx - v.lastUsed) & 0xFFFF;
+            v.lastUsed = usedIdx; // counted once: a second release finds nothing new
+            if (v == rx) {
+                resetDrops.add(RX_DROPPED_ON_RESET, completed);
+            } else {
+                int held = 0;
+                for (int i = 0; i < v.size; i++) {
+                    held += v.sw[i] != Mbuf.NONE ? 1 : 0;
+                }
+                resetDrops.add(TX_DROPPED_ON_RESET, Math.max(0, held - completed));
             }
             for (int i = 0; i < v.size; i++) {
                 if (v.sw[i] != Mbuf.NONE) {

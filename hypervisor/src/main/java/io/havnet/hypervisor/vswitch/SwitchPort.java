@@ -19,6 +19,8 @@ public final class SwitchPort {
     final int accessVid;             // -1: trunk
     final BitSet trunkVids;          // null: every VLAN
     final int[] out = new int[64];
+    /** The only source MAC this VM port may send from, or -1 (no port security). */
+    volatile long securedMac = -1;
     int outCount;
     volatile boolean removed;
 

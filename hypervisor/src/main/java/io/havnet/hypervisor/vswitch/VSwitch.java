@@ -35,15 +35,18 @@ public final class VSwitch implements Agent {
     public static final int DROP_UPLINK_FULL = 3;
     public static final int DROP_BAD_FRAME = 4;
     public static final int DROP_NO_MBUF = 5;
+    public static final int DROP_SPOOF = 6;
     public static final List<CounterDef> DROPS = List.of(
             new CounterDef("vswitch_vlan_violation", "frames", "frames whose VLAN the ingress port does not carry"),
             new CounterDef("vswitch_hairpin", "frames", "frames addressed to the port they came from"),
             new CounterDef("vswitch_no_port", "frames", "frames with nowhere to go in their VLAN"),
             new CounterDef("vswitch_uplink_full", "frames", "frames the NIC queue did not take"),
             new CounterDef("vswitch_bad_frame", "frames", "frames shorter than an Ethernet header"),
-            new CounterDef("vswitch_no_mbuf", "frames", "flood copies not made for lack of an mbuf"));
+            new CounterDef("vswitch_no_mbuf", "frames", "flood copies not made for lack of an mbuf"),
+            new CounterDef("vswitch_spoofed", "frames", "frames from a VM whose source MAC is not the VM's (port security)"));
 
     private final String name;
+    private volatile long replicas;
     private final Component hypervisor;
     private final Clock clock;
     private final long maxAgeNanos;
@@ -99,10 +102,21 @@ public final class VSwitch implements Agent {
      * spoken yet are not flooded.
      */
     public synchronized SwitchPort addVirtioPort(String portName, VirtioNetBackend backend, int vid, long vmMac) {
+        return addVirtioPort(portName, backend, vid, vmMac, false);
+    }
+
+    /**
+     * Adds a VM's port; with {@code portSecurity} frames whose source MAC is not {@code vmMac} are
+     * dropped and counted ({@code vswitch_spoofed}) — the vSwitch's anti-spoofing, as a VF's
+     * spoofchk is the NIC's.
+     */
+    public synchronized SwitchPort addVirtioPort(String portName, VirtioNetBackend backend, int vid, long vmMac,
+                                                 boolean portSecurity) {
         if (vid < 0 || vid > 4094) {
             throw new IllegalArgumentException("VLAN " + vid + " out of range [0, 4094]");
         }
         SwitchPort p = add(new SwitchPort(nextIndex++, portName, null, backend, vid, null));
+        p.securedMac = portSecurity ? vmMac : -1;
         pendingStatic.add(new long[] {MacTable.key(vid, vmMac), p.index});
         return p;
     }
@@ -152,6 +166,15 @@ public final class VSwitch implements Agent {
     }
 
     /** Learned addresses now. */
+    /**
+     * Frames the switch made out of others by flooding: every port beyond the first a flooded frame
+     * goes to (a copy that could not be made counts here and in {@code vswitch_no_mbuf}). With these,
+     * frames in + replicas = frames delivered + frames dropped.
+     */
+    public long replicas() {
+        return replicas;
+    }
+
     public int learned() {
         return table.size();
     }
@@ -260,6 +283,11 @@ public final class VSwitch implements Agent {
         long dst = (long) Short.toUnsignedInt(s.get(Net.BE16, off)) << 32 | Integer.toUnsignedLong(s.get(Net.BE32, off + 2));
         long src = (long) Short.toUnsignedInt(s.get(Net.BE16, off + 6)) << 32
                 | Integer.toUnsignedLong(s.get(Net.BE32, off + 8));
+        if (inPort.securedMac >= 0 && src != inPort.securedMac) {
+            Mbuf.free(m);
+            drops.add(DROP_SPOOF, 1);
+            return;
+        }
         lookups++;
         if (!MacAddress.isMulticast(src)) {
             table.learn(MacTable.key(vid, src), inPort.index, now);
@@ -298,6 +326,7 @@ public final class VSwitch implements Agent {
                 continue;
             }
             if (last != null) {
+                replicas++; // a frame becomes one more frame, whether or not the copy can be made
                 int c = Mbuf.copy(m, pool);
                 if (c == Mbuf.NONE) {
                     drops.add(DROP_NO_MBUF, 1);

@@ -19,12 +19,13 @@ import java.util.function.BiConsumer;
 /**
  * The guest applications a scenario or testpmd's {@code set fwd} can name: the testpmd
  * forwarding modes {@code io}, {@code mac} (towards the tester), {@code macswap}, {@code rxonly},
- * {@code txonly}, {@code flowgen} (both towards the tester), and {@code echo} (ARP, ping and UDP
- * echo for the VM's IP).
+ * {@code txonly}, {@code flowgen} (both towards the tester), {@code echo} (ARP, ping and UDP
+ * echo for the VM's IP) and {@code hostile} (forges sources and VLANs: everything it sends must
+ * be refused).
  */
 public final class GuestApps {
     /** Every app name, in the order help texts list them. */
-    public static final String[] NAMES = {"macswap", "mac", "io", "rxonly", "txonly", "flowgen", "echo"};
+    public static final String[] NAMES = {"macswap", "mac", "io", "rxonly", "txonly", "flowgen", "echo", "hostile"};
 
     private GuestApps() {}
 
@@ -53,6 +54,12 @@ public final class GuestApps {
                         EchoResponder.TX_FULL);
                 counters.accept(ctx.vmName(), e.counters());
                 return e;
+            };
+            case "hostile" -> ctx -> {
+                Hostile h = new Hostile(ctx.vnic(), ctx.pool(), Tester.MAC);
+                ctx.component().addDrops(ctx.vmName() + "-hostile", h.counters(), 2);
+                counters.accept(ctx.vmName(), h.counters());
+                return h;
             };
             default -> throw new IllegalArgumentException("unknown app '" + name + "' (expected "
                     + String.join(", ", NAMES) + ")");

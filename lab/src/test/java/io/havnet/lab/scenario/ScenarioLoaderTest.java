@@ -75,7 +75,7 @@ class ScenarioLoaderTest {
                     path: sr-iov
                 """;
         assertEquals("lab.yaml:5: vms[2].path: unknown value 'sr-iov' (expected vswitch, vmdq, sriov)", error(yaml));
-        assertEquals("lab.yaml:2: vms[0].app: unknown value 'bridge' (expected macswap, mac, io, rxonly, txonly, flowgen, echo)",
+        assertEquals("lab.yaml:2: vms[0].app: unknown value 'bridge' (expected macswap, mac, io, rxonly, txonly, flowgen, echo, hostile)",
                 error("vms:\n  - {name: a, path: vswitch, app: bridge}\n"));
     }
 

@@ -40,6 +40,12 @@ public final class ConfigNode {
             throw new ConfigException(name + ":" + line + ": YAML error: " + e.getProblem());
         } catch (org.snakeyaml.engine.v2.exceptions.YamlEngineException e) {
             throw new ConfigException(name + ": YAML error: " + e.getMessage().lines().findFirst().orElse(""));
+        } catch (ConfigException e) {
+            throw e;
+        } catch (RuntimeException e) {
+            // the YAML library refuses some inputs with plain exceptions (a tag with spaces, ...): still one line
+            throw new ConfigException(name + ": YAML error: " + (e.getMessage() == null ? e.getClass().getSimpleName()
+                    : e.getMessage().lines().findFirst().orElse("")));
         }
     }
 

@@ -67,6 +67,7 @@ public abstract class IxgbeEthDev extends EthDev {
         int tail;
         int clean;
         int inFlight;
+        int stopHead = -1;
         int[] rsPos;         // descriptor indexes with RS set, oldest first (a small ring)
         int rsHead;
         int rsCount;
@@ -114,6 +115,9 @@ public abstract class IxgbeEthDev extends EthDev {
     protected abstract int tdlen(int q);
 
     protected abstract int tdt(int q);
+
+    /** The TX head register the device publishes. */
+    protected abstract int tdh(int q);
 
     protected abstract int txdctl(int q);
 
@@ -249,24 +253,43 @@ public abstract class IxgbeEthDev extends EthDev {
             regs.write(rxdctl(r.q), 0);
         }
         for (TxRing t : tx) {
+            if (t != null) {
+                t.stopHead = regs.read(tdh(t.q)); // where the device was when it was told to stop
+            }
             regs.write(txdctl(t.q), 0);
         }
-        releaseAll();
+        if (healthy()) {
+            releaseAll(true);
+        }
     }
 
     @Override
     protected void doClose() {
-        releaseAll();
+        if (healthy()) {
+            releaseAll(true);
+        }
     }
 
-    /** Frees every mbuf the driver holds (posted RX buffers, chains in progress, unsent TX frames). */
+    /** Frees every mbuf the driver holds; a device reset's own TX losses are the NIC's to count. */
     protected final void releaseAll() {
+        releaseAll(false);
+    }
+
+    /**
+     * Frees every mbuf the driver holds (posted RX buffers, chains in progress, unsent TX frames).
+     * With {@code countTx}, TX frames past the device's head (never fetched) count as dropped.
+     */
+    protected final void releaseAll(boolean countTx) {
         for (RxRing r : rx) {
             if (r == null || r.sw == null) {
                 continue;
             }
             for (int i = 0; i < r.count; i++) {
                 if (r.sw[i] != Mbuf.NONE) {
+                    // a descriptor the NIC wrote back (DD) holds a frame the application never saw
+                    if ((mem.get(INT, r.descOff + 16L * i + AdvRxDescriptor.STATUS_ERROR) & AdvRxDescriptor.STAT_DD) != 0) {
+                        resetDrops.add(RX_DROPPED_ON_RESET, 1);
+                    }
                     Mbuf.free(r.sw[i]);
                     r.sw[i] = Mbuf.NONE;
                 }
@@ -274,6 +297,7 @@ public abstract class IxgbeEthDev extends EthDev {
             if (r.head != Mbuf.NONE) {
                 Mbuf.free(r.head);
                 r.head = Mbuf.NONE;
+                resetDrops.add(RX_DROPPED_ON_RESET, 1);
             }
             if (r.refillLeft > 0) {
                 r.pool.putBulk(r.refill, 0, r.refillLeft);
@@ -284,11 +308,18 @@ public abstract class IxgbeEthDev extends EthDev {
             if (t == null || t.sw == null) {
                 continue;
             }
+            int head = !countTx ? 0 : t.stopHead >= 0 ? t.stopHead : regs.read(tdh(t.q));
+            t.stopHead = -1;
             for (int i = 0; i < t.count; i++) {
                 if (t.sw[i] != Mbuf.NONE) {
                     Mbuf.free(t.sw[i]);
                     t.sw[i] = Mbuf.NONE;
-                    txDroppedOnReset++;
+                    // the device fetched [clean, head): those went out; [head, tail) never left
+                    boolean unsent = countTx && ((i - head + t.count) % t.count) < ((t.tail - head + t.count) % t.count);
+                    if (unsent) {
+                        txDroppedOnReset++;
+                        resetDrops.add(TX_DROPPED_ON_RESET, 1);
+                    }
                 }
             }
             t.inFlight = 0;
@@ -298,6 +329,19 @@ public abstract class IxgbeEthDev extends EthDev {
 
     /** TX frames freed unsent because the device was reset or stopped with them queued. */
     protected long txDroppedOnReset;
+
+    public static final int RX_DROPPED_ON_RESET = 0;
+    public static final int TX_DROPPED_ON_RESET = 1;
+    private final io.havnet.dataplane.stats.Counters resetDrops = new io.havnet.dataplane.stats.Counters(java.util.List.of(
+            new io.havnet.dataplane.stats.CounterDef("rx_dropped_on_reset", "frames",
+                    "received frames the application had not taken when the device was reset or stopped"),
+            new io.havnet.dataplane.stats.CounterDef("tx_dropped_on_reset", "frames",
+                    "frames still queued for transmission when the device was reset or stopped")));
+
+    /** Frames lost to a reset or stop, by direction ({@link #RX_DROPPED_ON_RESET}, {@link #TX_DROPPED_ON_RESET}). */
+    public io.havnet.dataplane.stats.Counters resetDrops() {
+        return resetDrops;
+    }
 
     public long txDroppedOnReset() {
         return txDroppedOnReset;

@@ -122,6 +122,18 @@ public final class PfDriver implements Nic.ResetListener {
         throw new IllegalStateException("all " + nic.numPools() + " VMDq pools are in use");
     }
 
+    /**
+     * Anti-spoofing for a VMDq pool (PFVFSPOOF covers every pool, not only VFs): frames whose
+     * source MAC is not the pool's, or whose VLAN it has not joined, are dropped.
+     */
+    public synchronized void setPoolSpoofCheck(int pool, boolean on) {
+        if (pool < nic.numVfs() || pool == nic.pfPool() || pool >= nic.numPools()) {
+            throw new IllegalArgumentException("pool " + pool + " is not a VMDq pool");
+        }
+        Pool p = nic.pool(pool);
+        p.setConfig(p.config().withSpoofCheck(on));
+    }
+
     /** Takes a pool back: filters removed, receiving stopped. */
     public synchronized void releaseVmdqPool(int p) {
         if (p < nic.numVfs() || p == nic.pfPool() || !poolInUse[p]) {

@@ -87,6 +87,11 @@ public final class PoolEthDev extends IxgbeEthDev {
     }
 
     @Override
+    protected int tdh(int q) {
+        return Registers.TDH(hw(q));
+    }
+
+    @Override
     protected int txdctl(int q) {
         return Registers.TXDCTL(hw(q));
     }

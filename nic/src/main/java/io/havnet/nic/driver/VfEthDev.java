@@ -158,6 +158,11 @@ public final class VfEthDev extends IxgbeEthDev {
     }
 
     @Override
+    protected int tdh(int q) {
+        return Registers.VFTDH(q);
+    }
+
+    @Override
     protected int txdctl(int q) {
         return Registers.VFTXDCTL(q);
     }

@@ -41,6 +41,7 @@ public final class NicCounters {
     public static final int TX_DROP_IPSEC = 11;
     public static final int TX_RATE_LIMITED = 12;
     public static final int TX_IPSEC = 13;
+    public static final int TX_DROP_RESET = 14;
 
     public static final List<CounterDef> RX = List.of(
             new CounterDef("rx_wire", "frames", "frames received from the physical port"),
@@ -70,7 +71,8 @@ public final class NicCounters {
             new CounterDef("tx_drop_veb_full", "frames", "frames the VEB loopback path had no room for"),
             new CounterDef("tx_drop_ipsec", "frames", "frames asking for inline IPsec with an SA that is not theirs, or too short"),
             new CounterDef("tx_rate_limited", "events", "times a queue waited on its rate limiter"),
-            new CounterDef("tx_ipsec", "frames", "frames the inline IPsec engine encrypted"));
+            new CounterDef("tx_ipsec", "frames", "frames the inline IPsec engine encrypted"),
+            new CounterDef("tx_drop_reset", "frames", "frames a VF had queued and the NIC had not fetched when the VF was reset (FLR)"));
 
     private final Counters rx = new Counters(RX);
     private final Counters tx = new Counters(TX);

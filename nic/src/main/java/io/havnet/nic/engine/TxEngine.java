@@ -109,9 +109,42 @@ public final class TxEngine implements Agent {
     private void doResets(long vfs) {
         for (long rest = vfs; rest != 0; rest &= rest - 1) {
             int vf = Long.numberOfTrailingZeros(rest);
-            nic.queues().resetTx(nic.pool(vf));
+            Pool pool = nic.pool(vf);
+            for (int i = 0; i < pool.queues(); i++) {
+                c.add(NicCounters.TX_DROP_RESET, unfetchedFrames(nic.txQueue(pool.firstQueue() + i), pool));
+            }
+            nic.queues().resetTx(pool);
             nic.resetDone(vf, 1);
         }
+    }
+
+    /** Frames (EOP descriptors) between the device's head and the driver's tail: what a reset throws away. */
+    private int unfetchedFrames(HwTxQueue q, Pool p) {
+        HwTxQueue.Ring r = q.ring();
+        if (r == null) {
+            return 0;
+        }
+        int count = r.count();
+        int tail = q.tail();
+        if (tail < 0 || tail >= count) {
+            return 0;
+        }
+        int head = q.head;
+        int frames = 0;
+        while (head != tail) {
+            int n = Math.min(PREFETCH, (tail - head + count) % count);
+            if (!prefetch(p.function(), r, head, n)) {
+                return frames; // the ring itself is unreadable: nothing more to count
+            }
+            for (int i = 0; i < n; i++) {
+                int ctl = descs.get(INT, (long) i * 16 + AdvTxDescriptor.CMD_TYPE_LEN);
+                if ((ctl & AdvTxDescriptor.DTYP_MASK) == AdvTxDescriptor.DTYP_DATA && (ctl & AdvTxDescriptor.DCMD_EOP) != 0) {
+                    frames++;
+                }
+            }
+            head = (head + n) % count;
+        }
+        return frames;
     }
 
     private boolean hasWork(HwTxQueue q) {
@@ -448,7 +481,7 @@ public final class TxEngine implements Agent {
         if (Short.toUnsignedInt(s.get(Net.BE16, off + 12)) == Net.ETHER_TYPE_VLAN && len >= 18) {
             vid = s.get(Net.BE16, off + 14) & 0xFFF;
         }
-        if (cfg.spoofCheck() && p.isVf()) {
+        if (cfg.spoofCheck() && (p.isVf() || cfg.adminMac() && p.index() != nic.pfPool())) {
             if (src != cfg.mac()) {
                 pc.add(Pool.TX_SPOOFED, 1);
                 drop(m, pc, NicCounters.TX_DROP_SPOOF);
