@@ -104,6 +104,13 @@ class LabCommandsTest {
         r = run("run", f.toString(), "--metrics-port", "70000");
         assertEquals(2, r.code());
         assertTrue(r.err().contains("--metrics-port 70000 is out of range"), r.err());
+        Files.writeString(f, "vms:\n  - {name: a, path: vswitch}\n");
+        r = run("run", f.toString(), "--duration", "ten");
+        assertEquals(2, r.code());
+        assertEquals("havnet: --duration 'ten' is not a duration (e.g. 30, 500ms, 30s, 10m, 1h)", r.err().strip());
+        r = run("run", f.toString(), "--duration", "2h");
+        assertEquals(2, r.code());
+        assertEquals("havnet: --duration 2h is out of range [0.05 s, 3600 s]", r.err().strip());
     }
 
     @Test
@@ -174,7 +181,8 @@ class LabCommandsTest {
 
     @Test
     void aShortSoakWithHostileGuestsConservesEveryFrameAndLeaksNothing() throws Exception {
-        CliTest.Run r = run("run", Path.of("..", "scenarios", "soak.yaml").toString(), "--soak", "--duration", "6", "--json");
+        // soak.yaml declares itself a soak run: --duration is the whole run's
+        CliTest.Run r = run("run", Path.of("..", "scenarios", "soak.yaml").toString(), "--duration", "6s", "--json");
         assertEquals(0, r.code(), r.err());
         JsonNode s = JSON.readTree(r.out());
         assertTrue(s.get("conserved").asBoolean(), s.toString());

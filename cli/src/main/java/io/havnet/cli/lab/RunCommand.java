@@ -38,15 +38,17 @@ public final class RunCommand implements Runnable {
     @Option(names = "--no-report", description = "do not write the HTML report (a pcap wire's output is still written to DIR)")
     boolean noReport;
 
-    @Option(names = "--duration", paramLabel = "SECONDS", description = "measured seconds per phase (overrides traffic.duration)")
-    Double duration;
+    @Option(names = "--duration", paramLabel = "D", description = "measured time per phase, overriding traffic.duration; with "
+            + "--soak or a scenario's soak key, the whole run (seconds, or 500ms, 30s, 10m, 1h)")
+    String durationText;
 
     @Option(names = "--metrics-port", paramLabel = "N",
             description = "serve every counter in Prometheus text format on 127.0.0.1:N/metrics, and VF control on /vf")
     Integer metricsPort;
 
-    @Option(names = "--soak", description = "repeat the scenario's phases until --duration (total) has passed, checking "
-            + "conservation, the heap after GC and, at the end, that every buffer is back; exit 1 on a violation")
+    @Option(names = "--soak", description = "repeat the scenario's phases until --duration (total, default 10m) has passed, "
+            + "checking conservation, the heap after GC and, at the end, that every buffer is back; exit 1 on a violation "
+            + "(a scenario with a soak key runs this way without the option)")
     boolean soak;
 
     @Option(names = "--wire", paramLabel = "af_packet:IF|generator", description = "replace the scenario's wire")
@@ -64,19 +66,18 @@ public final class RunCommand implements Runnable {
         if (metricsPort != null && (metricsPort < 0 || metricsPort > 65535)) {
             throw new IllegalArgumentException("--metrics-port " + metricsPort + " is out of range [0, 65535]");
         }
-        if (duration != null && !(duration >= 0.05 && duration <= (soak ? 86_400 : 3600))) {
-            throw new IllegalArgumentException("--duration " + duration + " is out of range [0.05, " + (soak ? 86_400 : 3600)
-                    + "] s");
-        }
         if (!(linger >= 0 && linger <= 86_400)) {
             throw new IllegalArgumentException("--linger " + linger + " is out of range [0, 86400] s");
         }
         Scenario s = ScenarioLoader.load(file);
+        soak |= s.soak();
+        Double duration = durationText == null ? null : parseDuration(durationText, soak ? 86_400 : 3600);
         if (soak) {
             if (s.wire().real() || s.wire().kind().equals(Scenario.WireConf.PCAP)) {
                 throw new IllegalArgumentException("--soak needs the generator wire (the tester measures every round)");
             }
-            int code = Soak.run(s, duration != null ? duration : 600, spec.commandLine().getOut(), spec.commandLine().getErr(),
+            double total = duration != null ? duration : s.soak() ? s.soakSeconds() : 600;
+            int code = Soak.run(s, total, spec.commandLine().getOut(), spec.commandLine().getErr(),
                     json);
             if (code != 0) {
                 throw new IllegalStateException("soak: a check failed (see above)");
@@ -196,5 +197,36 @@ public final class RunCommand implements Runnable {
         } catch (java.io.IOException e) {
             throw new java.io.UncheckedIOException("cannot create " + d + ": " + e.getMessage(), e);
         }
+    }
+
+    /** {@code 90}, {@code 90s}, {@code 500ms}, {@code 10m}, {@code 1h} as seconds in [0.05, max]. */
+    static double parseDuration(String t, double max) {
+        String x = t.trim().toLowerCase(java.util.Locale.ROOT);
+        double unit = 1;
+        if (x.endsWith("ms")) {
+            unit = 0.001;
+            x = x.substring(0, x.length() - 2);
+        } else if (x.endsWith("s")) {
+            x = x.substring(0, x.length() - 1);
+        } else if (x.endsWith("m")) {
+            unit = 60;
+            x = x.substring(0, x.length() - 1);
+        } else if (x.endsWith("h")) {
+            unit = 3600;
+            x = x.substring(0, x.length() - 1);
+        }
+        double v;
+        try {
+            if (!x.matches("[0-9]+(\\.[0-9]+)?")) {
+                throw new NumberFormatException();
+            }
+            v = Double.parseDouble(x) * unit;
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException("--duration '" + t + "' is not a duration (e.g. 30, 500ms, 30s, 10m, 1h)");
+        }
+        if (!(v >= 0.05 && v <= max)) {
+            throw new IllegalArgumentException("--duration " + t + " is out of range [0.05 s, " + (long) max + " s]");
+        }
+        return v;
     }
 }

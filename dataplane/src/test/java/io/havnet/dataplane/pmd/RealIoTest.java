@@ -168,9 +168,16 @@ class RealIoTest {
             sh("ip", "link", "del", A);
             int[] b = new int[8];
             long t0 = System.nanoTime();
+            // frames the kernel sent before the interface went (IPv6 neighbour discovery on link-up)
+            // may still be in the ring and are delivered; after that, nothing
+            int late = 0;
             for (int i = 0; i < 1000; i++) {
-                assertEquals(0, a.rxBurst(0, b, 0, b.length));
+                int n = a.rxBurst(0, b, 0, b.length);
+                Mbuf.freeBulk(b, 0, n);
+                late += n;
             }
+            assertEquals(0, a.rxBurst(0, b, 0, b.length));
+            assertTrue(late < 16, late + " frames after the interface was deleted");
             int m = Mbuf.fromBytes(pool, new byte[60]);
             int[] one = {m};
             int taken = a.txBurst(0, one, 0, 1);

@@ -358,8 +358,8 @@ public final class Testpmd {
         if (t != null) {
             t.drain();
             long deadline = System.nanoTime() + 5_000_000_000L;
-            while (!t.drained(50_000_000L) && System.nanoTime() < deadline) {
-                pause(10);
+            while (!t.allReturned() && !t.drained(50_000_000L) && System.nanoTime() < deadline) {
+                pause(1);
             }
         }
         forwarding = false;

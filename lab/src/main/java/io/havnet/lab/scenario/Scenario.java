@@ -15,7 +15,17 @@ import java.util.List;
  * @param traffic the traffic the tester offers
  * @param vms     the VMs (with {@code count} already expanded)
  */
-public record Scenario(String name, HostConf host, WireConf wire, TrafficConf traffic, List<VmConf> vms) {
+public record Scenario(String name, HostConf host, WireConf wire, TrafficConf traffic, List<VmConf> vms, double soakSeconds) {
+
+    /** A scenario that is not a soak run. */
+    public Scenario(String name, HostConf host, WireConf wire, TrafficConf traffic, List<VmConf> vms) {
+        this(name, host, wire, traffic, vms, 0);
+    }
+
+    /** A soak run: the phases repeat for {@link #soakSeconds()} (scenario key {@code soak}). */
+    public boolean soak() {
+        return soakSeconds > 0;
+    }
 
     /** The server. */
     public record HostConf(long memory, int vfs, int pools, boolean veb, boolean costModel) {}

@@ -20,7 +20,7 @@ import java.util.Set;
  * (expected vswitch, vmdq, sriov)}.
  */
 public final class ScenarioLoader {
-    static final Set<String> TOP = Set.of("name", "host", "wire", "traffic", "vms");
+    static final Set<String> TOP = Set.of("name", "host", "wire", "traffic", "vms", "soak");
     static final Set<String> HOST = Set.of("memory", "vfs", "pools", "veb", "cost_model");
     static final Set<String> TRAFFIC = Set.of("frame_size", "frame_sizes", "in_flight", "rate_pps", "flows", "duration");
     static final Set<String> VM = Set.of("name", "path", "count", "vcpus", "memory", "mac", "vlan", "qos", "app", "spoofchk",
@@ -89,7 +89,14 @@ public final class ScenarioLoader {
             throw (f.containsKey("host") ? f.get("host") : top).error("memory: " + (host.memory() >> 20)
                     + " MiB cannot hold the VMs' " + (ram >> 20) + " MiB plus 256 MiB for the host");
         }
-        return new Scenario(label, host, wire, traffic, List.copyOf(vms));
+        double soak = 0;
+        if (f.containsKey("soak")) {
+            if (!wire.kind().equals(Scenario.WireConf.GENERATOR)) {
+                throw f.get("soak").error("a soak run needs the generator wire (the tester measures every round)");
+            }
+            soak = f.get("soak").asDuration(1, 86_400);
+        }
+        return new Scenario(label, host, wire, traffic, List.copyOf(vms), soak);
     }
 
     private static Scenario.HostConf host(ConfigNode h) {

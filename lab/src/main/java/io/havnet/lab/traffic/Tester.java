@@ -63,6 +63,8 @@ public final class Tester implements Agent {
     private volatile Plan plan;
     private volatile int state;           // 0 idle, 1 prime pending, 2 running, 3 draining
     private volatile long lastRx;
+    private volatile int quietPolls;      // polls without a probe since draining began (written while draining only)
+    private static final int QUIET_POLLS = 2_000;
     private final EthernetFlyweight eth = new EthernetFlyweight();
     private long openNext;
     private int openTarget;
@@ -87,12 +89,23 @@ public final class Tester implements Agent {
 
     /** Stops sending; returning probes are still counted. */
     public void drain() {
+        quietPolls = 0;
         state = 3;
     }
 
-    /** True once draining and nothing has arrived for {@code quietNanos}. */
+    /** True once draining and no probe has come back for {@code quietNanos}. */
     public boolean drained(long quietNanos) {
-        return state == 3 && txCount == 0 && clock.nanoTime() - lastRx > quietNanos;
+        // quiet in time and in polls: a tester starved of CPU (an oversubscribed machine) has not
+        // looked, so time alone does not prove that nothing is coming
+        return state == 3 && txCount == 0 && clock.nanoTime() - lastRx > quietNanos && quietPolls >= QUIET_POLLS;
+    }
+
+    /**
+     * True once draining and every probe sent has come back: nothing is left to wait for. (When
+     * some were dropped this stays false; {@link #drained(long)} then ends the wait.)
+     */
+    public boolean allReturned() {
+        return state == 3 && txCount == 0 && delivered.get() == offered.get();
     }
 
     public long offered() {
@@ -121,10 +134,10 @@ public final class Tester implements Agent {
     @Override
     public int doWork() {
         int work = 0;
+        int probes = 0;
         int n = port.rxBurst(0, rx, 0, rx.length);
         if (n > 0) {
             long now = clock.nanoTime();
-            lastRx = now;
             boolean resend = state == 2 && plan != null && plan.ratePps() == 0;
             Plan p = plan;
             for (int i = 0; i < n; i++) {
@@ -137,6 +150,7 @@ public final class Tester implements Agent {
                     if (lat > 0) {
                         latency.recordValue(lat);
                     }
+                    probes++;
                     delivered.incrementAndGet();
                     deliveredBytes.addAndGet(Mbuf.pktLen(m) + Net.ETHER_CRC_LEN);
                     int target = Short.toUnsignedInt(s.get(Net.BE16, off + P_TARGET));
@@ -155,9 +169,15 @@ public final class Tester implements Agent {
                 }
                 Mbuf.free(m);
             }
+            if (probes > 0) {
+                lastRx = now; // probes only: a guest's own stream (txonly, flowgen) does not keep a drain waiting
+            }
             work += n;
         }
         int st = state;
+        if (st == 3) {
+            quietPolls = probes > 0 ? 0 : quietPolls + 1;
+        }
         if (st == 1) {
             prime(plan);
             state = 2;

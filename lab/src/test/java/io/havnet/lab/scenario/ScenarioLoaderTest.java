@@ -111,6 +111,18 @@ class ScenarioLoaderTest {
                 .contains("2 VMs on vmdq need a pool each, but 16 pools hold only 1 after 14 VFs"));
         assertTrue(error("host: {veb: maybe}\nvms:\n  - {name: a, path: vmdq}\n")
                 .contains("host.veb: 'maybe' is not a boolean"));
+        assertTrue(error("soak: forever\nvms:\n  - {name: a, path: vmdq}\n")
+                .contains("soak: 'forever' is not a duration"));
+        assertTrue(error("wire: af_packet:eth0\nsoak: 10m\nvms:\n  - {name: a, path: vmdq}\n")
+                .contains("soak: a soak run needs the generator wire"));
+    }
+
+    @Test
+    void aSoakKeyMakesTheScenarioASoakRun() {
+        Scenario s = parse("soak: 1h\nvms:\n  - {name: a, path: vmdq}\n");
+        assertTrue(s.soak());
+        assertEquals(3600, s.soakSeconds(), 1e-9);
+        assertFalse(parse("vms:\n  - {name: a, path: vmdq}\n").soak());
     }
 
     @Test

@@ -197,11 +197,13 @@ public final class ConfigNode {
                 v = Double.parseDouble(t.substring(0, t.length() - 1));
             } else if (t.endsWith("m")) {
                 v = Double.parseDouble(t.substring(0, t.length() - 1)) * 60;
+            } else if (t.endsWith("h")) {
+                v = Double.parseDouble(t.substring(0, t.length() - 1)) * 3600;
             } else {
                 v = Double.parseDouble(t);
             }
         } catch (NumberFormatException e) {
-            throw error("'" + text() + "' is not a duration (expected e.g. 500ms, 5s, 2m)");
+            throw error("'" + text() + "' is not a duration (expected e.g. 500ms, 5s, 2m, 1h)");
         }
         if (!(v >= min && v <= max)) {
             throw error(text() + " is out of range [" + min + "s, " + max + "s]");
