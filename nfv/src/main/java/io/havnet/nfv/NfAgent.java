@@ -3,9 +3,11 @@ package io.havnet.nfv;
 import io.havnet.dataplane.agent.Agent;
 import io.havnet.dataplane.ethdev.EthDev;
 import io.havnet.dataplane.mbuf.Mbuf;
+import io.havnet.dataplane.net.Net;
 import io.havnet.dataplane.stats.CounterDef;
 import io.havnet.dataplane.stats.Counters;
 
+import java.lang.foreign.MemorySegment;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -94,6 +96,36 @@ public abstract class NfAgent implements Agent {
 
     /** Handles one frame: returns {@link #FORWARD} or the index of the drop counter to charge. */
     protected abstract int process(int m);
+
+    /** {@link #ipv4HeaderLength}: the frame is not untagged IPv4. */
+    protected static final int NOT_IPV4_FRAME = -1;
+    /** {@link #ipv4HeaderLength}: the Ethernet or IPv4 header is truncated or inconsistent. */
+    protected static final int BAD_IPV4_HEADER = -2;
+
+    /**
+     * Checks the Ethernet and IPv4 headers of a frame of {@code len} bytes at {@code off}: version
+     * 4, header length at least 20, total length covering the header and inside the frame. Returns
+     * the IPv4 header length in bytes, or {@link #NOT_IPV4_FRAME} / {@link #BAD_IPV4_HEADER}.
+     */
+    protected static int ipv4HeaderLength(MemorySegment s, long off, int len) {
+        if (len < Net.ETHER_HDR_LEN) {
+            return BAD_IPV4_HEADER;
+        }
+        if (Short.toUnsignedInt(s.get(Net.BE16, off + 12)) != Net.ETHER_TYPE_IPV4) {
+            return NOT_IPV4_FRAME;
+        }
+        if (len < Net.ETHER_HDR_LEN + Net.IPV4_MIN_HDR_LEN) {
+            return BAD_IPV4_HEADER;
+        }
+        long ip = off + Net.ETHER_HDR_LEN;
+        int vihl = s.get(Net.U8, ip) & 0xFF;
+        int ihl = (vihl & 0xF) * 4;
+        int total = Short.toUnsignedInt(s.get(Net.BE16, ip + 2));
+        if (vihl >>> 4 != 4 || ihl < Net.IPV4_MIN_HDR_LEN || total < ihl || Net.ETHER_HDR_LEN + total > len) {
+            return BAD_IPV4_HEADER;
+        }
+        return ihl;
+    }
 
     @Override
     public final int doWork() {

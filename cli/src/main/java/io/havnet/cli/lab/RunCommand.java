@@ -201,26 +201,9 @@ public final class RunCommand implements Runnable {
 
     /** {@code 90}, {@code 90s}, {@code 500ms}, {@code 10m}, {@code 1h} as seconds in [0.05, max]. */
     static double parseDuration(String t, double max) {
-        String x = t.trim().toLowerCase(java.util.Locale.ROOT);
-        double unit = 1;
-        if (x.endsWith("ms")) {
-            unit = 0.001;
-            x = x.substring(0, x.length() - 2);
-        } else if (x.endsWith("s")) {
-            x = x.substring(0, x.length() - 1);
-        } else if (x.endsWith("m")) {
-            unit = 60;
-            x = x.substring(0, x.length() - 1);
-        } else if (x.endsWith("h")) {
-            unit = 3600;
-            x = x.substring(0, x.length() - 1);
-        }
         double v;
         try {
-            if (!x.matches("[0-9]+(\\.[0-9]+)?")) {
-                throw new NumberFormatException();
-            }
-            v = Double.parseDouble(x) * unit;
+            v = io.havnet.nfv.config.ConfigNode.seconds(t);
         } catch (NumberFormatException e) {
             throw new IllegalArgumentException("--duration '" + t + "' is not a duration (e.g. 30, 500ms, 30s, 10m, 1h)");
         }

@@ -49,9 +49,9 @@ public record AclRules(boolean defaultAllow, List<Rule> rules) {
             }
             int[] src = m.containsKey("src") ? m.get("src").asIpv4Prefix() : new int[] {0, 0};
             int[] dst = m.containsKey("dst") ? m.get("dst").asIpv4Prefix() : new int[] {0, 0};
-            int proto = m.containsKey("proto") ? proto(m.get("proto")) : -1;
-            int[] sp = m.containsKey("sport") ? ports(m.get("sport")) : new int[] {0, 65535};
-            int[] dp = m.containsKey("dport") ? ports(m.get("dport")) : new int[] {0, 65535};
+            int proto = m.containsKey("proto") ? m.get("proto").asIpProtocol() : -1;
+            int[] sp = m.containsKey("sport") ? m.get("sport").asPortRange() : new int[] {0, 65535};
+            int[] dp = m.containsKey("dport") ? m.get("dport").asPortRange() : new int[] {0, 65535};
             if ((m.containsKey("sport") || m.containsKey("dport")) && proto != Net.IPPROTO_TCP && proto != Net.IPPROTO_UDP) {
                 throw r.error("ports need proto tcp or udp");
             }
@@ -63,31 +63,5 @@ public record AclRules(boolean defaultAllow, List<Rule> rules) {
         List<Rule> sorted = new ArrayList<>(rules);
         sorted.sort(Comparator.comparingInt(Rule::priority).reversed()); // stable: ties keep file order
         return new AclRules(def, List.copyOf(sorted));
-    }
-
-    private static int proto(ConfigNode n) {
-        return switch (n.text()) {
-            case "tcp" -> Net.IPPROTO_TCP;
-            case "udp" -> Net.IPPROTO_UDP;
-            case "icmp" -> Net.IPPROTO_ICMP;
-            case "esp" -> Net.IPPROTO_ESP;
-            case "any" -> -1;
-            default -> n.asInt(0, 255);
-        };
-    }
-
-    private static int[] ports(ConfigNode n) {
-        String t = n.text();
-        int dash = t.indexOf('-');
-        try {
-            int lo = Integer.parseInt(dash < 0 ? t : t.substring(0, dash).trim());
-            int hi = dash < 0 ? lo : Integer.parseInt(t.substring(dash + 1).trim());
-            if (lo < 0 || hi > 65535 || lo > hi) {
-                throw n.error("'" + t + "' is not a port range in [0, 65535]");
-            }
-            return new int[] {lo, hi};
-        } catch (NumberFormatException e) {
-            throw n.error("'" + t + "' is not a port or a range (80, 1024-65535)");
-        }
     }
 }

@@ -1,5 +1,6 @@
 package io.havnet.nfv.config;
 
+import io.havnet.dataplane.net.Net;
 import org.snakeyaml.engine.v2.nodes.MappingNode;
 import org.snakeyaml.engine.v2.nodes.Node;
 import org.snakeyaml.engine.v2.nodes.NodeTuple;
@@ -145,6 +146,34 @@ public final class ConfigNode {
         return v;
     }
 
+    /** A port ({@code 80}) or range ({@code 1024-65535}) as {lo, hi} within [0, 65535]. */
+    public int[] asPortRange() {
+        String t = text();
+        int dash = t.indexOf('-');
+        try {
+            int lo = Integer.parseInt(dash < 0 ? t : t.substring(0, dash).trim());
+            int hi = dash < 0 ? lo : Integer.parseInt(t.substring(dash + 1).trim());
+            if (lo < 0 || hi > 65535 || lo > hi) {
+                throw error("'" + t + "' is not a port range in [0, 65535]");
+            }
+            return new int[] {lo, hi};
+        } catch (NumberFormatException e) {
+            throw error("'" + t + "' is not a port or a range (80, 1024-65535)");
+        }
+    }
+
+    /** An IP protocol: {@code tcp}, {@code udp}, {@code icmp}, {@code esp}, a number 0–255, or {@code any} (-1). */
+    public int asIpProtocol() {
+        return switch (text()) {
+            case "tcp" -> Net.IPPROTO_TCP;
+            case "udp" -> Net.IPPROTO_UDP;
+            case "icmp" -> Net.IPPROTO_ICMP;
+            case "esp" -> Net.IPPROTO_ESP;
+            case "any" -> -1;
+            default -> asInt(0, 255);
+        };
+    }
+
     public int asInt(int min, int max) {
         return (int) asLong(min, max);
     }
@@ -188,20 +217,9 @@ public final class ConfigNode {
 
     /** {@code 5s}, {@code 500ms}, {@code 2m} → seconds. */
     public double asDuration(double min, double max) {
-        String t = text().toLowerCase(Locale.ROOT);
         double v;
         try {
-            if (t.endsWith("ms")) {
-                v = Double.parseDouble(t.substring(0, t.length() - 2)) / 1000;
-            } else if (t.endsWith("s")) {
-                v = Double.parseDouble(t.substring(0, t.length() - 1));
-            } else if (t.endsWith("m")) {
-                v = Double.parseDouble(t.substring(0, t.length() - 1)) * 60;
-            } else if (t.endsWith("h")) {
-                v = Double.parseDouble(t.substring(0, t.length() - 1)) * 3600;
-            } else {
-                v = Double.parseDouble(t);
-            }
+            v = seconds(text());
         } catch (NumberFormatException e) {
             throw error("'" + text() + "' is not a duration (expected e.g. 500ms, 5s, 2m, 1h)");
         }
@@ -209,6 +227,32 @@ public final class ConfigNode {
             throw error(text() + " is out of range [" + min + "s, " + max + "s]");
         }
         return v;
+    }
+
+    /**
+     * A duration as seconds: {@code 90}, {@code 500ms}, {@code 5s}, {@code 2m}, {@code 1h}.
+     *
+     * @throws NumberFormatException when {@code text} is not one
+     */
+    public static double seconds(String text) {
+        String t = text.trim().toLowerCase(Locale.ROOT);
+        double unit = 1;
+        if (t.endsWith("ms")) {
+            unit = 0.001;
+            t = t.substring(0, t.length() - 2);
+        } else if (t.endsWith("s")) {
+            t = t.substring(0, t.length() - 1);
+        } else if (t.endsWith("m")) {
+            unit = 60;
+            t = t.substring(0, t.length() - 1);
+        } else if (t.endsWith("h")) {
+            unit = 3600;
+            t = t.substring(0, t.length() - 1);
+        }
+        if (!t.matches("[0-9]+(\\.[0-9]+)?")) {
+            throw new NumberFormatException("not a duration: " + text);
+        }
+        return Double.parseDouble(t) * unit;
     }
 
     /** The whole node's file label. */

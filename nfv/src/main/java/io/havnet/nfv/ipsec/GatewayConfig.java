@@ -107,18 +107,9 @@ public record GatewayConfig(List<SaConfig> sas, List<Policy> policies) {
                         : Policy.Dir.OUT;
                 int[] src = m.containsKey("src") ? m.get("src").asIpv4Prefix() : new int[] {0, 0};
                 int[] dst = m.containsKey("dst") ? m.get("dst").asIpv4Prefix() : new int[] {0, 0};
-                int proto = -1;
-                if (m.containsKey("proto")) {
-                    proto = switch (m.get("proto").text()) {
-                        case "tcp" -> Net.IPPROTO_TCP;
-                        case "udp" -> Net.IPPROTO_UDP;
-                        case "icmp" -> Net.IPPROTO_ICMP;
-                        case "any" -> -1;
-                        default -> m.get("proto").asInt(0, 255);
-                    };
-                }
-                int[] sp = m.containsKey("sport") ? range(m.get("sport")) : new int[] {0, 65535};
-                int[] dp = m.containsKey("dport") ? range(m.get("dport")) : new int[] {0, 65535};
+                int proto = m.containsKey("proto") ? m.get("proto").asIpProtocol() : -1;
+                int[] sp = m.containsKey("sport") ? m.get("sport").asPortRange() : new int[] {0, 65535};
+                int[] dp = m.containsKey("dport") ? m.get("dport").asPortRange() : new int[] {0, 65535};
                 if ((m.containsKey("sport") || m.containsKey("dport")) && proto != Net.IPPROTO_TCP && proto != Net.IPPROTO_UDP) {
                     throw n.error("ports need proto tcp or udp");
                 }
@@ -152,20 +143,6 @@ public record GatewayConfig(List<SaConfig> sas, List<Policy> policies) {
         return new GatewayConfig(List.copyOf(sas), List.copyOf(policies));
     }
 
-    private static int[] range(ConfigNode n) {
-        String t = n.text();
-        int dash = t.indexOf('-');
-        try {
-            int lo = Integer.parseInt(dash < 0 ? t : t.substring(0, dash).trim());
-            int hi = dash < 0 ? lo : Integer.parseInt(t.substring(dash + 1).trim());
-            if (lo < 0 || hi > 65535 || lo > hi) {
-                throw n.error("'" + t + "' is not a port range in [0, 65535]");
-            }
-            return new int[] {lo, hi};
-        } catch (NumberFormatException e) {
-            throw n.error("'" + t + "' is not a port or a range (80, 1024-65535)");
-        }
-    }
 
     /** The SA with {@code spi}, or null. */
     public SaConfig sa(int spi) {

@@ -50,24 +50,13 @@ public final class L3Fwd extends NfAgent {
     @Override
     protected int process(int m) {
         int len = Mbuf.dataLen(m);
-        if (len < Net.ETHER_HDR_LEN) {
-            return MALFORMED;
-        }
         MemorySegment s = Mbuf.segment(m);
         long off = Mbuf.dataOffset(m);
-        if (Short.toUnsignedInt(s.get(Net.BE16, off + 12)) != Net.ETHER_TYPE_IPV4) {
-            return NOT_IPV4;
+        int ihl = ipv4HeaderLength(s, off, len);
+        if (ihl < 0) {
+            return ihl == NOT_IPV4_FRAME ? NOT_IPV4 : MALFORMED;
         }
         long ip = off + 14;
-        if (len < 14 + 20) {
-            return MALFORMED;
-        }
-        int vihl = s.get(Net.U8, ip) & 0xFF;
-        int ihl = (vihl & 0xF) * 4;
-        int total = Short.toUnsignedInt(s.get(Net.BE16, ip + 2));
-        if (vihl >>> 4 != 4 || ihl < 20 || total < ihl || 14 + total > len) {
-            return MALFORMED;
-        }
         if (Checksum.ipv4Header(s, ip, ihl) != 0) {
             return BAD_CHECKSUM;
         }
