@@ -389,13 +389,17 @@ public final class Host implements AutoCloseable {
         vm.vcpu.setEnabled(!paused);
     }
 
-    /** Stops a VM's vCPU (its device keeps its buffers; frames for it queue up or are dropped and counted). */
+    /**
+     * Stops a VM's vCPU (its device keeps its buffers; frames for it queue up or are dropped and
+     * counted). Returns once the vCPU has left the round it was in: nothing of the guest runs after.
+     */
     public synchronized void pauseVm(String name) {
         Vm vm = vm(name);
         if (vm.state != Vm.State.RUNNING) {
             throw new IllegalStateException(vm + " is not running");
         }
         vm.vcpu.setEnabled(false);
+        awaitRounds(guestGroup);
         vm.state = Vm.State.PAUSED;
     }
 

@@ -253,10 +253,10 @@ public abstract class IxgbeEthDev extends EthDev {
             regs.write(rxdctl(r.q), 0);
         }
         for (TxRing t : tx) {
+            regs.write(txdctl(t.q), 0); // returns once the device is past the queue (ENABLE reads 0)
             if (t != null) {
-                t.stopHead = regs.read(tdh(t.q)); // where the device was when it was told to stop
+                t.stopHead = regs.read(tdh(t.q)); // where the device stopped: [stopHead, tail) never left
             }
-            regs.write(txdctl(t.q), 0);
         }
         if (healthy()) {
             releaseAll(true);

@@ -13,9 +13,11 @@ import io.havnet.nic.regs.Registers;
  * addresses (the IOMMU maps them), and everything that needs the PF goes through the mailbox.
  *
  * <p>Bring-up follows ixgbevf: RESET (the PF answers with the VF's MAC), API_NEGOTIATE,
- * GET_QUEUES. A reset of the VF under the driver (FLR, VM reset) shows in VFMAILBOX
- * (RSTI/RSTD): the driver then frees every buffer it holds, reports link down, and
- * {@link #recover()} brings it back.
+ * GET_QUEUES. A reset of the VF under the driver (FLR, VM reset) shows in VFMAILBOX: RSTI
+ * while the device resets the VF's queues, RSTD once it is done. From RSTI on the driver stops
+ * using the rings and reports link down; at RSTD — not before, the device may still be writing
+ * into them — it frees every buffer it holds, counting what was received but never read and
+ * what it queued for sending that the device did not account for; {@link #recover()} brings it back.
  */
 public final class VfEthDev extends IxgbeEthDev {
     private static final LinkStatus UP = LinkStatus.up(10_000);
@@ -25,6 +27,8 @@ public final class VfEthDev extends IxgbeEthDev {
     private final VfMailboxClient mbx;
     private int apiVersion = MailboxMessage.API_10;
     private boolean resetSeen;
+    /** The buffers held when the reset was seen have been given back. */
+    private boolean releasedAfterReset;
 
     private VfEthDev(String name, int queues, MacAddress mac, RegisterFile regs, MemoryRegion guestMemory,
                      VfMailboxClient mbx) {
@@ -184,18 +188,48 @@ public final class VfEthDev extends IxgbeEthDev {
         return (regs.read(Registers.VFMAILBOX) & (Registers.VFMAILBOX_RSTI | Registers.VFMAILBOX_RSTD)) != 0;
     }
 
+    /** RSTD without RSTI: the device has finished resetting the VF's queues. */
+    private boolean resetDone() {
+        int v = regs.read(Registers.VFMAILBOX);
+        return (v & Registers.VFMAILBOX_RSTD) != 0 && (v & Registers.VFMAILBOX_RSTI) == 0;
+    }
+
     @Override
     protected boolean healthy() {
-        if (resetSeen) {
-            return false;
+        if (!resetSeen) {
+            if (!resetIndicated()) {
+                return true;
+            }
+            resetSeen = true; // the VF is being reset under us: hands off the rings
+            releasedAfterReset = false;
         }
-        if (resetIndicated()) {
-            // the VF was reset under us: its queues are gone; give every buffer back
-            resetSeen = true;
-            releaseAll();
-            return false;
+        if (!releasedAfterReset && resetDone()) {
+            releaseAfterReset();
         }
-        return true;
+        return false;
+    }
+
+    /**
+     * The device is done with the rings: every buffer goes back. Received frames never read count
+     * as RX drops; queued frames count as TX drops from TDH on, where the device left the point up
+     * to which it sent or counted them itself.
+     */
+    private void releaseAfterReset() {
+        releaseAll(true);
+        releasedAfterReset = true;
+    }
+
+    /**
+     * Closing during a reset: the buffers go back once the device has finished it (a reset that
+     * never completes keeps them: the device may still write into them).
+     */
+    @Override
+    protected void doClose() {
+        if (healthy()) {
+            super.doClose();
+        } else if (!releasedAfterReset && mbx.await(this::resetDone)) {
+            releaseAfterReset();
+        }
     }
 
     /** True once a reset was noticed and {@link #recover()} has not run yet. */
@@ -204,8 +238,20 @@ public final class VfEthDev extends IxgbeEthDev {
         return resetSeen;
     }
 
-    /** After a reset: waits for reset-done, resets through the mailbox again, restarts the queues. */
+    /**
+     * After a reset: waits for the device to finish it (RSTD), gives every buffer back, resets
+     * through the mailbox again and restarts the queues.
+     *
+     * @throws IllegalStateException when the reset does not complete or the PF refuses the VF
+     */
     public void recover() {
+        healthy();
+        if (resetSeen && !mbx.await(this::resetDone)) {
+            throw new IllegalStateException(name() + ": the VF reset did not complete");
+        }
+        if (resetSeen && !releasedAfterReset) {
+            releaseAfterReset();
+        }
         int[] r = mbx.call(MailboxMessage.RESET);
         if (!VfMailboxClient.acked(r)) {
             throw new IllegalStateException(name() + ": the PF refused the VF reset");

@@ -62,6 +62,21 @@ public final class VfMailboxClient {
                 + " (is the PF driver's mailbox service running?)");
     }
 
+    /**
+     * Pumps until {@code done} holds, for at most {@code maxPumps} pumps and at least the timeout;
+     * returns whether it holds.
+     */
+    public boolean await(java.util.function.BooleanSupplier done) {
+        long deadline = System.nanoTime() + TIMEOUT_NANOS;
+        for (int p = 0; p < maxPumps || System.nanoTime() < deadline; p++) {
+            if (done.getAsBoolean()) {
+                return true;
+            }
+            pump.run();
+        }
+        return done.getAsBoolean();
+    }
+
     public static boolean acked(int[] reply) {
         return (reply[0] & MailboxMessage.ACK) != 0;
     }

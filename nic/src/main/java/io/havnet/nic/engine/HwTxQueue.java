@@ -78,11 +78,21 @@ public final class HwTxQueue {
         ring = new Ring(base, len / AdvTxDescriptor.SIZE, ++generation);
     }
 
-    void reset() {
+    /**
+     * Forgets the ring (queue reset): registers cleared and the queue disabled, except TDH, which
+     * is left at {@code accountedTo} — every descriptor before it was sent or counted by the device.
+     */
+    void reset(int accountedTo) {
         ring = null;
-        for (int off : new int[] {offTdbal, offTdbah, offTdlen, offTdh, offTdt, offTxdctl}) {
+        for (int off : new int[] {offTdbal, offTdbah, offTdlen, offTdt, offTxdctl}) {
             regs.set(off, 0);
         }
+        regs.set(offTdh, accountedTo);
+    }
+
+    /** The head as last published in TDH. */
+    int publishedHead() {
+        return regs.read(offTdh);
     }
 
     Ring ring() {

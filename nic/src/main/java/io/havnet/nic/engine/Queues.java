@@ -8,7 +8,8 @@ import io.havnet.nic.vmdq.Pool;
  * The 128 queue pairs and the decoding of register writes that concern them: an RXDCTL/TXDCTL
  * write enables or disables a queue, a TDT write rings its doorbell. PF-owned queues are
  * programmed through the PF's BAR at their absolute index; a VF's queues through the VF's BAR
- * at their index within the VF.
+ * at their index within the VF. A write that disables a queue returns only once the engines are
+ * past it, as the 82599's ENABLE bit reads 0 only once the queue is quiet.
  */
 public final class Queues {
     private final Nic nic;
@@ -106,11 +107,17 @@ public final class Queues {
         if (isRx) {
             if (rx[hw].isControlRegister(off)) {
                 rx[hw].latch(value);
+                if ((value & Registers.RXDCTL_ENABLE) == 0 && nic.rxEngine() != null) {
+                    nic.rxEngine().pass().await(); // a frame being written lands before the write returns
+                }
             }
         } else if (tx[hw].isTail(off)) {
             nic.ringDoorbell(hw);
         } else if (tx[hw].isControlRegister(off)) {
             tx[hw].latch(value);
+            if ((value & Registers.TXDCTL_ENABLE) == 0 && nic.txEngine() != null) {
+                nic.txEngine().pass().await(); // and the head it published is final
+            }
         }
     }
 
@@ -118,13 +125,6 @@ public final class Queues {
     void resetRx(Pool pool) {
         for (int i = 0; i < pool.queues(); i++) {
             rx[pool.firstQueue() + i].reset();
-        }
-    }
-
-    /** Resets every TX queue of {@code pool} (engine thread). */
-    void resetTx(Pool pool) {
-        for (int i = 0; i < pool.queues(); i++) {
-            tx[pool.firstQueue() + i].reset();
         }
     }
 }

@@ -33,6 +33,7 @@ import java.lang.foreign.ValueLayout;
  */
 public final class RxEngine implements Agent {
     private final Nic nic;
+    private final EnginePass pass = new EnginePass();
     private final Dma dma;
     private final EthDev wire;
     private final SpscRing loop;
@@ -72,8 +73,22 @@ public final class RxEngine implements Agent {
         return nic.name() + "-rx";
     }
 
+    /** This engine's passes: a queue disable waits for the one in progress ({@link EnginePass}). */
+    public EnginePass pass() {
+        return pass;
+    }
+
     @Override
     public int doWork() {
+        pass.begin();
+        try {
+            return work();
+        } finally {
+            pass.end();
+        }
+    }
+
+    private int work() {
         long resets = nic.takeResets(0);
         if (resets != 0) {
             doResets(resets);

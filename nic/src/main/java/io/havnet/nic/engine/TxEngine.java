@@ -37,6 +37,7 @@ public final class TxEngine implements Agent {
     private static final ValueLayout.OfInt INT = ValueLayout.JAVA_INT_UNALIGNED;
 
     private final Nic nic;
+    private final EnginePass pass = new EnginePass();
     private final Dma dma;
     private final EthDev wire;
     private final SpscRing loop;
@@ -76,8 +77,22 @@ public final class TxEngine implements Agent {
         return nic.name() + "-tx";
     }
 
+    /** This engine's passes: a queue disable waits for the one in progress ({@link EnginePass}). */
+    public EnginePass pass() {
+        return pass;
+    }
+
     @Override
     public int doWork() {
+        pass.begin();
+        try {
+            return work();
+        } finally {
+            pass.end();
+        }
+    }
+
+    private int work() {
         long resets = nic.takeResets(1);
         if (resets != 0) {
             doResets(resets);
@@ -111,24 +126,22 @@ public final class TxEngine implements Agent {
             int vf = Long.numberOfTrailingZeros(rest);
             Pool pool = nic.pool(vf);
             for (int i = 0; i < pool.queues(); i++) {
-                c.add(NicCounters.TX_DROP_RESET, unfetchedFrames(nic.txQueue(pool.firstQueue() + i), pool));
+                HwTxQueue q = nic.txQueue(pool.firstQueue() + i);
+                int tail = q.tail(); // read once: what the device accounts for ends here
+                boolean valid = q.ring() != null && tail >= 0 && tail < q.ring().count();
+                c.add(NicCounters.TX_DROP_RESET, valid ? unfetchedFrames(q, pool, tail) : 0);
+                // TDH keeps the point up to which the device sent or counted: a driver that wrote
+                // its tail after this moment counts the rest itself
+                q.reset(valid ? tail : q.publishedHead());
             }
-            nic.queues().resetTx(pool);
             nic.resetDone(vf, 1);
         }
     }
 
     /** Frames (EOP descriptors) between the device's head and the driver's tail: what a reset throws away. */
-    private int unfetchedFrames(HwTxQueue q, Pool p) {
+    private int unfetchedFrames(HwTxQueue q, Pool p, int tail) {
         HwTxQueue.Ring r = q.ring();
-        if (r == null) {
-            return 0;
-        }
         int count = r.count();
-        int tail = q.tail();
-        if (tail < 0 || tail >= count) {
-            return 0;
-        }
         int head = q.head;
         int frames = 0;
         while (head != tail) {
