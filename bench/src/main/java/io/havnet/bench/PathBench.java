@@ -76,6 +76,7 @@ public final class PathBench {
         host.start(Host.Placement.twoCores());
         try {
             sleep(Math.min(2.0, seconds / 2));
+            io.havnet.dataplane.agent.JitSettle.await(250, 0.05, 8_000); // the compiler's CPU is not the path's
             long f0 = forwarded(apps);
             List<Component.Snapshot> s0 = host.accounting();
             long vswitch0 = vswitchBusy(host);

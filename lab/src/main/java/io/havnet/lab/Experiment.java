@@ -365,36 +365,105 @@ public final class Experiment implements AutoCloseable {
     }
 
     /**
-     * Runs traffic through every path for {@code secondsPerPath} on the calling thread alone (the
-     * host's deterministic mode), so the JIT compiler has the other CPU to itself while it compiles
-     * the hot code; nothing is measured. The host must not be running yet.
+     * Runs the scenario's own traffic — every path, every frame size, its rate (open or closed
+     * loop) and flows — for {@code secondsPerPath} per path on the calling thread, then waits for
+     * the JIT to finish compiling what that ran (bounded). With 2 CPUs both busy-polled once the
+     * host starts, code left to compile then runs slowly for seconds and its queues overflow.
+     * Then the same on the lcores until the compiler is quiet, for at most
+     * {@code min(10, 20 × secondsPerPath)} seconds.
      */
     public void warmUp(double secondsPerPath) {
+        warmUp(secondsPerPath, Math.min(10, 20 * secondsPerPath));
+    }
+
+    /** {@link #warmUp(double)} with the time on the lcores bounded by {@code maxSettleSeconds} (0: none). */
+    public void warmUp(double secondsPerPath, double maxSettleSeconds) {
         if (host.running()) {
             throw new IllegalStateException("warm up before the host starts");
         }
         if (tester == null) {
             return;
         }
+        Scenario.TrafficConf tc = scenario.traffic();
+        List<Scenario.FrameSize> sizes = tc.sizes().isEmpty() ? List.of(new Scenario.FrameSize(64)) : tc.sizes();
         for (IoPath p : IoPath.values()) {
             List<Tester.Target> t = targets(p);
             if (t.isEmpty()) {
                 continue;
             }
-            tester.start(t, new Scenario.FrameSize(64), scenario.traffic().inFlight(), 0, 1);
-            long end = System.nanoTime() + (long) (secondsPerPath * 1e9);
-            while (System.nanoTime() < end) {
-                host.runOnce();
-            }
-            tester.drain();
-            long deadline = System.nanoTime() + 5_000_000_000L;
-            while (!tester.drained(20_000_000L) && System.nanoTime() < deadline) {
-                for (int i = 0; i < 64; i++) {
+            for (Scenario.FrameSize size : sizes) {
+                tester.start(t, size, tc.inFlight(), tc.ratePps(), tc.flows());
+                long end = System.nanoTime() + (long) (secondsPerPath / sizes.size() * 1e9);
+                while (System.nanoTime() < end) {
                     host.runOnce();
+                }
+                tester.drain();
+                long deadline = System.nanoTime() + 5_000_000_000L;
+                while (!tester.drained(20_000_000L) && System.nanoTime() < deadline) {
+                    for (int i = 0; i < 64; i++) {
+                        host.runOnce();
+                    }
                 }
             }
         }
+        io.havnet.dataplane.agent.JitSettle.await(200, 0.0, 3_000); // nothing else runs: the compiler has the CPUs
+        if (maxSettleSeconds > 0) {
+            settleOnLcores(tc, sizes, maxSettleSeconds);
+        }
         tester.takeLatency();
+    }
+
+    /**
+     * The same traffic again on the lcores, in short turns over the paths and sizes, until a turn
+     * passes with the JIT (nearly) idle or {@code maxSeconds} are up: the loops the lcores run are
+     * compiled anew there (on-stack replacement, other inlining), and on 2 CPUs the compiler
+     * otherwise takes its time from the first seconds of the measurement.
+     */
+    private void settleOnLcores(Scenario.TrafficConf tc, List<Scenario.FrameSize> sizes, double maxSeconds) {
+        java.lang.management.CompilationMXBean jit = java.lang.management.ManagementFactory.getCompilationMXBean();
+        boolean timed = jit != null && jit.isCompilationTimeMonitoringSupported();
+        long deadline = System.nanoTime() + (long) (maxSeconds * 1e9);
+        int quietTurns = 0;
+        start();
+        try {
+            while (System.nanoTime() < deadline && quietTurns < 2) {
+                long c0 = timed ? jit.getTotalCompilationTime() : 0;
+                long t0 = System.nanoTime();
+                do { // a turn: at least half a second of traffic, 100 ms per path and size
+                    for (IoPath p : IoPath.values()) {
+                        List<Tester.Target> t = targets(p);
+                        if (t.isEmpty()) {
+                            continue;
+                        }
+                        for (Scenario.FrameSize size : sizes) {
+                            tester.start(t, size, tc.inFlight(), tc.ratePps(), tc.flows());
+                            sleepMillis(100);
+                            tester.drain();
+                            long d = System.nanoTime() + 2_000_000_000L;
+                            while (!tester.drained(20_000_000L) && !tester.allReturned() && System.nanoTime() < d) {
+                                sleepMillis(5);
+                            }
+                        }
+                    }
+                } while (System.nanoTime() - t0 < 500_000_000L);
+                if (!timed) {
+                    return;
+                }
+                long compiledMs = jit.getTotalCompilationTime() - c0;
+                // quiet: under 2 % of the turn went to the compiler, twice in a row
+                quietTurns = compiledMs * 50 < (System.nanoTime() - t0) / 1_000_000 ? quietTurns + 1 : 0;
+            }
+        } finally {
+            stop();
+        }
+    }
+
+    private static void sleepMillis(long ms) {
+        try {
+            Thread.sleep(ms);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
     }
 
     /** The VMs of {@code path} that send the tester's probes back. */

@@ -38,7 +38,7 @@ class FaultsTest {
         Scenario s = new Scenario("faults", new Scenario.HostConf(1L << 30, 8, 32, true, false),
                 Scenario.WireConf.generator(), new Scenario.TrafficConf(List.of(new Scenario.FrameSize(64)), 16, 0, 1, 1), vms);
         try (Experiment e = new Experiment(s)) {
-            e.warmUp(0.2);
+            e.warmUp(0.2, 0.5);
             e.start();
             Tester t = e.tester();
             List<Tester.Target> all = new ArrayList<>();
@@ -120,7 +120,7 @@ class FaultsTest {
                 Scenario.WireConf.generator(), new Scenario.TrafficConf(List.of(new Scenario.FrameSize(64)), 16, 0, 1, 1), vms);
         List<io.havnet.dataplane.mempool.Mempool> held = new ArrayList<>();
         try (Experiment e = new Experiment(s)) {
-            e.warmUp(0.2);
+            e.warmUp(0.2, 0.5);
             e.start();
             Tester t = e.tester();
             List<Tester.Target> all = new ArrayList<>(e.targets(IoPath.SRIOV));

@@ -46,7 +46,8 @@ public final class Tester implements Agent {
     /** A VM under test: its MAC and IPv4 address. */
     public record Target(long mac, int ip) {}
 
-    private record Plan(List<Target> targets, FrameSize size, int inFlight, long ratePps, int flows) {}
+    private record Plan(List<Target> targets, FrameSize size, int inFlight, long ratePps, int flows,
+                        MemorySegment[][] templates) {}
 
     private final EthDev port;
     private final Mempool pool;
@@ -83,7 +84,7 @@ public final class Tester implements Agent {
 
     /** Starts offering traffic to {@code targets} (called from the controlling thread). */
     public void start(List<Target> targets, FrameSize size, int inFlight, long ratePps, int flows) {
-        plan = new Plan(List.copyOf(targets), size, inFlight, ratePps, flows);
+        plan = new Plan(List.copyOf(targets), size, inFlight, ratePps, flows, templates(targets, size));
         state = 1;
     }
 
@@ -246,18 +247,43 @@ public final class Tester implements Agent {
         return made;
     }
 
+    /**
+     * The probes, built once per target and size (off-heap, so a probe is one copy): Ethernet,
+     * IPv4 with its checksum, UDP without one, the magic and the target's index. What changes per
+     * probe — the UDP source port (the flow) and the timestamp — is outside the IPv4 checksum.
+     */
+    private static MemorySegment[][] templates(List<Target> targets, FrameSize size) {
+        int[] sizes = size.imix() ? IMIX : new int[] {size.bytes()};
+        MemorySegment[][] t = new MemorySegment[targets.size()][sizes.length];
+        java.lang.foreign.Arena arena = java.lang.foreign.Arena.ofAuto();
+        for (int i = 0; i < targets.size(); i++) {
+            Target target = targets.get(i);
+            for (int k = 0; k < sizes.length; k++) {
+                byte[] f = PacketBuilder.ethernet(target.mac(), MAC).ipv4(IP, target.ip(), 64)
+                        .udpNoChecksum(10000, 9).padTo(sizes[k] - 4).build();
+                MemorySegment fs = MemorySegment.ofArray(f);
+                fs.set(Net.BE32, P_MAGIC, MAGIC);
+                fs.set(Net.BE16, P_TARGET, (short) i);
+                new Ipv4Flyweight().wrap(fs, 14).updateChecksum();
+                new UdpFlyweight().wrap(fs, 34).checksum(0);
+                t[i][k] = arena.allocate(f.length, 8).copyFrom(fs);
+            }
+        }
+        return t;
+    }
+
     /** A new probe to target {@code t}; sizes cycle through IMIX when asked, flows through UDP source ports. */
     private int probe(Plan p, int t, int seq) {
-        Target target = p.targets().get(t);
-        int wire = p.size().imix() ? IMIX[seq % IMIX.length] : p.size().bytes();
-        byte[] f = PacketBuilder.ethernet(target.mac(), MAC).ipv4(IP, target.ip(), 64)
-                .udpNoChecksum(10000 + seq % p.flows(), 9).padTo(wire - 4).build();
-        MemorySegment fs = MemorySegment.ofArray(f);
-        fs.set(Net.BE32, P_MAGIC, MAGIC);
-        fs.set(Net.BE16, P_TARGET, (short) t);
-        fs.set(ValueLayout.JAVA_LONG_UNALIGNED, P_TS, clock.nanoTime());
-        new Ipv4Flyweight().wrap(fs, 14).updateChecksum();
-        new UdpFlyweight().wrap(fs, 34).checksum(0);
-        return Mbuf.fromBytes(pool, f);
+        MemorySegment[] sizes = p.templates()[t];
+        MemorySegment tpl = sizes[sizes.length == 1 ? 0 : seq % sizes.length];
+        int m = Mbuf.fromBytes(pool, tpl, 0, (int) tpl.byteSize());
+        if (m == Mbuf.NONE) {
+            return m;
+        }
+        MemorySegment s = Mbuf.segment(m);
+        long off = Mbuf.dataOffset(m);
+        s.set(Net.BE16, off + 34, (short) (10000 + seq % p.flows()));
+        s.set(ValueLayout.JAVA_LONG_UNALIGNED, off + P_TS, clock.nanoTime());
+        return m;
     }
 }
