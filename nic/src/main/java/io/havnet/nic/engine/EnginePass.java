@@ -9,18 +9,32 @@ package io.havnet.nic.engine;
  */
 public final class EnginePass {
     private static final long MAX_WAIT_NANOS = 2_000_000_000L;
+    private static final java.lang.invoke.VarHandle PASS;
+
+    static {
+        try {
+            PASS = java.lang.invoke.MethodHandles.lookup().findVarHandle(EnginePass.class, "pass", long.class);
+        } catch (ReflectiveOperationException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+    }
+
     private volatile long pass;
     private volatile Thread runner;
 
     /** The engine enters a pass (its thread only). */
     void begin() {
-        runner = Thread.currentThread();
-        pass = pass + 1; // single writer; the volatile store orders it before the pass's ring reads
+        Thread t = Thread.currentThread();
+        if (runner != t) {
+            runner = t;
+        }
+        // single writer; a volatile store: ordered before the pass's reads of the rings
+        PASS.setVolatile(this, (long) PASS.getOpaque(this) + 1);
     }
 
-    /** The engine leaves the pass. */
+    /** The engine leaves the pass: a release store, after everything the pass wrote. */
     void end() {
-        pass = pass + 1;
+        PASS.setRelease(this, (long) PASS.getOpaque(this) + 1);
     }
 
     /**
