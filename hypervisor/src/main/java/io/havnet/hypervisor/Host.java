@@ -230,11 +230,16 @@ public final class Host implements AutoCloseable {
     /** Waits until {@code cond} holds, driving the host when it runs deterministically. */
     private void await(BooleanSupplier cond, String what) {
         long deadline = System.nanoTime() + 10_000_000_000L;
+        int spins = 0;
         while (!cond.getAsBoolean()) {
             if (lcores.isEmpty()) {
                 runOnce();
-            } else {
+            } else if (++spins < 200) {
                 Thread.onSpinWait();
+            } else {
+                // the lcore we wait for may share this CPU: spinning would keep it off until the
+                // scheduler's next slice (milliseconds); give it the CPU instead
+                Thread.yield();
             }
             if (System.nanoTime() > deadline) {
                 throw new IllegalStateException("timed out waiting for " + what);
