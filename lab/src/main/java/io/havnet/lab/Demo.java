@@ -78,7 +78,8 @@ public final class Demo {
         java.util.Arrays.sort(counts);
         try (Experiment e = new Experiment(s)) {
             progress.accept("warming up (not measured)");
-            e.warmUp(plan.warmUpSeconds(), 2 * plan.warmUpSeconds()); // the demo keeps to its ~20 s
+            // no settling on the lcores: the demo keeps to its ~20 s, and warms each path on them below
+            e.warmUp(plan.warmUpSeconds(), 0);
             e.start();
             for (IoPath p : IoPath.values()) {
                 e.phase(p, new Scenario.FrameSize(64), plan.warmUpSeconds() / 2, null);

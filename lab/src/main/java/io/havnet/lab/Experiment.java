@@ -406,7 +406,8 @@ public final class Experiment implements AutoCloseable {
                 }
             }
         }
-        io.havnet.dataplane.agent.JitSettle.await(200, 0.0, 3_000); // nothing else runs: the compiler has the CPUs
+        // nothing else runs: the compiler has the CPUs
+        io.havnet.dataplane.agent.JitSettle.await(200, 0.0, (long) (Math.min(3, maxSettleSeconds) * 1000));
         if (maxSettleSeconds > 0) {
             settleOnLcores(tc, sizes, maxSettleSeconds);
         }
