@@ -1,5 +1,6 @@
 package io.havnet.lab;
 
+import io.havnet.dataplane.agent.JitSettle;
 import io.havnet.dataplane.clock.Clock;
 import io.havnet.dataplane.ethdev.EthDev;
 import io.havnet.dataplane.mbuf.MbufPool;
@@ -369,7 +370,7 @@ public final class Experiment implements AutoCloseable {
      * loop) and flows — for {@code secondsPerPath} per path on the calling thread, then waits for
      * the JIT to finish compiling what that ran (bounded). With 2 CPUs both busy-polled once the
      * host starts, code left to compile then runs slowly for seconds and its queues overflow.
-     * Then the same on the lcores until the compiler is quiet, for at most
+     * Then the same on the lcores until the compiler is quiet ({@link JitSettle}), for at most
      * {@code min(10, 20 × secondsPerPath)} seconds.
      */
     public void warmUp(double secondsPerPath) {
@@ -386,6 +387,31 @@ public final class Experiment implements AutoCloseable {
         }
         Scenario.TrafficConf tc = scenario.traffic();
         List<Scenario.FrameSize> sizes = tc.sizes().isEmpty() ? List.of(new Scenario.FrameSize(64)) : tc.sizes();
+        offerEach(tc, sizes, secondsPerPath / sizes.size()); // on this thread: the compiler has the other CPU
+        JitSettle.await(200, 0.0, (long) (Math.min(3, maxSettleSeconds) * 1000)); // nothing else runs meanwhile
+        if (maxSettleSeconds > 0) {
+            // the same traffic on the lcores, which compile anew there (on-stack replacement, other
+            // inlining): turns of at least half a second until two in a row spent under 2 % compiling
+            start();
+            try {
+                JitSettle.await(() -> {
+                    long t0 = System.nanoTime();
+                    do {
+                        offerEach(tc, sizes, 0.1);
+                    } while (System.nanoTime() - t0 < 500_000_000L);
+                }, 0.02, 2, (long) (maxSettleSeconds * 1000));
+            } finally {
+                stop();
+            }
+        }
+        tester.takeLatency();
+    }
+
+    /**
+     * Offers {@code sizes} in turn to every path's VMs for {@code seconds} each, draining after
+     * each; drives the host from this thread when it is not running on its lcores.
+     */
+    private void offerEach(Scenario.TrafficConf tc, List<Scenario.FrameSize> sizes, double seconds) {
         for (IoPath p : IoPath.values()) {
             List<Tester.Target> t = targets(p);
             if (t.isEmpty()) {
@@ -393,78 +419,26 @@ public final class Experiment implements AutoCloseable {
             }
             for (Scenario.FrameSize size : sizes) {
                 tester.start(t, size, tc.inFlight(), tc.ratePps(), tc.flows());
-                long end = System.nanoTime() + (long) (secondsPerPath / sizes.size() * 1e9);
-                while (System.nanoTime() < end) {
-                    host.runOnce();
-                }
+                runFor(seconds);
                 tester.drain();
                 long deadline = System.nanoTime() + 5_000_000_000L;
-                while (!tester.drained(20_000_000L) && System.nanoTime() < deadline) {
-                    for (int i = 0; i < 64; i++) {
-                        host.runOnce();
-                    }
+                while (!tester.drained(20_000_000L) && !tester.allReturned() && System.nanoTime() < deadline) {
+                    runFor(0.005);
                 }
             }
         }
-        // nothing else runs: the compiler has the CPUs
-        io.havnet.dataplane.agent.JitSettle.await(200, 0.0, (long) (Math.min(3, maxSettleSeconds) * 1000));
-        if (maxSettleSeconds > 0) {
-            settleOnLcores(tc, sizes, maxSettleSeconds);
-        }
-        tester.takeLatency();
     }
 
-    /**
-     * The same traffic again on the lcores, in short turns over the paths and sizes, until a turn
-     * passes with the JIT (nearly) idle or {@code maxSeconds} are up: the loops the lcores run are
-     * compiled anew there (on-stack replacement, other inlining), and on 2 CPUs the compiler
-     * otherwise takes its time from the first seconds of the measurement.
-     */
-    private void settleOnLcores(Scenario.TrafficConf tc, List<Scenario.FrameSize> sizes, double maxSeconds) {
-        java.lang.management.CompilationMXBean jit = java.lang.management.ManagementFactory.getCompilationMXBean();
-        boolean timed = jit != null && jit.isCompilationTimeMonitoringSupported();
-        long deadline = System.nanoTime() + (long) (maxSeconds * 1e9);
-        int quietTurns = 0;
-        start();
-        try {
-            while (System.nanoTime() < deadline && quietTurns < 2) {
-                long c0 = timed ? jit.getTotalCompilationTime() : 0;
-                long t0 = System.nanoTime();
-                do { // a turn: at least half a second of traffic, 100 ms per path and size
-                    for (IoPath p : IoPath.values()) {
-                        List<Tester.Target> t = targets(p);
-                        if (t.isEmpty()) {
-                            continue;
-                        }
-                        for (Scenario.FrameSize size : sizes) {
-                            tester.start(t, size, tc.inFlight(), tc.ratePps(), tc.flows());
-                            sleepMillis(100);
-                            tester.drain();
-                            long d = System.nanoTime() + 2_000_000_000L;
-                            while (!tester.drained(20_000_000L) && !tester.allReturned() && System.nanoTime() < d) {
-                                sleepMillis(5);
-                            }
-                        }
-                    }
-                } while (System.nanoTime() - t0 < 500_000_000L);
-                if (!timed) {
-                    return;
-                }
-                long compiledMs = jit.getTotalCompilationTime() - c0;
-                // quiet: under 2 % of the turn went to the compiler, twice in a row
-                quietTurns = compiledMs * 50 < (System.nanoTime() - t0) / 1_000_000 ? quietTurns + 1 : 0;
-            }
-        } finally {
-            stop();
+    /** Lets the host run for {@code seconds}: on its lcores, or here, round after round. */
+    private void runFor(double seconds) {
+        if (host.running()) {
+            sleep(seconds);
+            return;
         }
-    }
-
-    private static void sleepMillis(long ms) {
-        try {
-            Thread.sleep(ms);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
+        long end = System.nanoTime() + (long) (seconds * 1e9);
+        do {
+            host.runOnce();
+        } while (System.nanoTime() < end);
     }
 
     /** The VMs of {@code path} that send the tester's probes back. */

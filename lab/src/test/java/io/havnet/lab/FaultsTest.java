@@ -1,5 +1,6 @@
 package io.havnet.lab;
 
+import io.havnet.dataplane.mempool.Mempool;
 import io.havnet.dataplane.net.MacAddress;
 import io.havnet.hypervisor.IoPath;
 import io.havnet.hypervisor.Vm;
@@ -37,6 +38,7 @@ class FaultsTest {
         vms.add(vm("sriov-flr", IoPath.SRIOV));
         Scenario s = new Scenario("faults", new Scenario.HostConf(1L << 30, 8, 32, true, false),
                 Scenario.WireConf.generator(), new Scenario.TrafficConf(List.of(new Scenario.FrameSize(64)), 16, 0, 1, 1), vms);
+        List<Mempool> pools;
         try (Experiment e = new Experiment(s)) {
             e.warmUp(0.2, 0.5);
             e.start();
@@ -73,40 +75,19 @@ class FaultsTest {
                 String keep = p.label() + "-keep";
                 assertTrue(after.get(keep) > before.get(keep) + 100, keep + " kept forwarding: " + before + " -> " + after);
             }
-            t.drain();
-            long deadline = System.nanoTime() + 10_000_000_000L;
-            while (!t.drained(200_000_000L) && System.nanoTime() < deadline) {
-                Thread.sleep(20);
-            }
-            e.stop();
+            drainAndStop(e);
             long offered = t.offered() - off0;
             long delivered = t.delivered() - del0;
-            long drops = 0;
-            for (Component.Snapshot a : e.host().accounting()) {
-                Component.Snapshot b = s0.stream().filter(x -> x.name().equals(a.name())).findFirst().orElse(null);
-                for (long v : (b == null ? a : a.minus(b)).drops().values()) {
-                    drops += v;
-                }
-            }
+            long drops = totalDrops(e, s0);
             long replicas = e.host().replicas() - rep0; // a VM's MAC gone, its frames are flooded: one frame, many copies
             assertEquals(offered + replicas, delivered + drops, "every offered frame came back or was counted: offered "
                     + offered + ", replicas " + replicas + ", delivered " + delivered + ", drops " + drops + " "
                     + dropsByReason(e, s0));
             assertTrue(drops > 0, "the faults did cost frames, and they are counted");
-            // and no buffer is left behind: every VM pool, the host's and the NIC's hold none
-            pools = new ArrayList<>();
-            pools.add(e.host().hostPool());
-            pools.add(e.host().nic().packetBuffer());
-            for (Vm v : e.host().vms()) {
-                pools.add(v.pool());
-            }
+            pools = pools(e);
         }
-        for (io.havnet.dataplane.mempool.Mempool p : pools) {
-            assertEquals(0, p.inUse(), p + " after the host closed: " + p.leakReport());
-        }
+        assertNoBufferLeft(pools);
     }
-
-    private List<io.havnet.dataplane.mempool.Mempool> pools = List.of();
 
     /**
      * A VF reset lands at any moment of its driver's work — between a burst's check and its tail
@@ -118,7 +99,7 @@ class FaultsTest {
         List<Scenario.VmConf> vms = List.of(vm("flr", IoPath.SRIOV), vm("neighbour", IoPath.SRIOV));
         Scenario s = new Scenario("resets", new Scenario.HostConf(512L << 20, 4, 8, true, false),
                 Scenario.WireConf.generator(), new Scenario.TrafficConf(List.of(new Scenario.FrameSize(64)), 16, 0, 1, 1), vms);
-        List<io.havnet.dataplane.mempool.Mempool> held = new ArrayList<>();
+        List<Mempool> pools;
         try (Experiment e = new Experiment(s)) {
             e.warmUp(0.2, 0.5);
             e.start();
@@ -142,33 +123,16 @@ class FaultsTest {
                 e.host().resumeVm("flr");
                 java.util.concurrent.locks.LockSupport.parkNanos(rnd.nextInt(3_000_000));
             }
-            t.drain();
-            long deadline = System.nanoTime() + 10_000_000_000L;
-            while (!t.drained(200_000_000L) && System.nanoTime() < deadline) {
-                Thread.sleep(20);
-            }
-            e.stop();
+            drainAndStop(e);
             long offered = t.offered() - off0;
             long delivered = t.delivered() - del0;
-            long drops = 0;
-            for (Component.Snapshot a : e.host().accounting()) {
-                Component.Snapshot b = s0.stream().filter(x -> x.name().equals(a.name())).findFirst().orElse(null);
-                for (long v : (b == null ? a : a.minus(b)).drops().values()) {
-                    drops += v;
-                }
-            }
+            long drops = totalDrops(e, s0);
             assertTrue(resets > 50, "resets: " + resets);
             assertEquals(offered, delivered + drops, "after " + resets + " resets every offered frame came back or was counted: offered "
                     + offered + ", delivered " + delivered + ", drops " + drops + " " + dropsByReason(e, s0));
-            held.add(e.host().hostPool());
-            held.add(e.host().nic().packetBuffer());
-            for (Vm v : e.host().vms()) {
-                held.add(v.pool());
-            }
+            pools = pools(e);
         }
-        for (io.havnet.dataplane.mempool.Mempool p : held) {
-            assertEquals(0, p.inUse(), p + " after the host closed: " + p.leakReport());
-        }
+        assertNoBufferLeft(pools);
     }
 
     @Test
@@ -200,6 +164,38 @@ class FaultsTest {
             e.start(); // and the host runs on, wire down
             Thread.sleep(200);
             assertTrue(e.host().running());
+        }
+    }
+
+    /** Stops offering and waits until nothing more comes back (probes still arriving are counted), then stops the host. */
+    static void drainAndStop(Experiment e) throws InterruptedException {
+        Tester t = e.tester();
+        t.drain();
+        long deadline = System.nanoTime() + 10_000_000_000L;
+        while (!t.drained(200_000_000L) && System.nanoTime() < deadline) {
+            Thread.sleep(20);
+        }
+        e.stop();
+    }
+
+    /** Every drop counted anywhere on the host since {@code s0}. */
+    static long totalDrops(Experiment e, List<Component.Snapshot> s0) {
+        return dropsByReason(e, s0).values().stream().mapToLong(Long::longValue).sum();
+    }
+
+    /** The host's pool, the NIC's packet buffer and every VM's pool. */
+    static List<Mempool> pools(Experiment e) {
+        List<Mempool> l = new ArrayList<>(List.of(e.host().hostPool(), e.host().nic().packetBuffer()));
+        for (Vm v : e.host().vms()) {
+            l.add(v.pool());
+        }
+        return l;
+    }
+
+    /** After the host closed, no buffer is left behind in any of them. */
+    static void assertNoBufferLeft(List<Mempool> pools) {
+        for (Mempool p : pools) {
+            assertEquals(0, p.inUse(), p + " after the host closed: " + p.leakReport());
         }
     }
 

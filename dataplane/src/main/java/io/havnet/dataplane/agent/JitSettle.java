@@ -13,32 +13,43 @@ public final class JitSettle {
     private JitSettle() {}
 
     /**
-     * Returns once a window of {@code windowMillis} passed with at most {@code maxShare} of it spent
-     * compiling, or after {@code maxMillis}. Whatever should be compiled must be running meanwhile.
+     * Sleeps in windows of {@code windowMillis} until one spent at most {@code maxShare} of its time
+     * compiling, or {@code maxMillis} passed. Whatever should be compiled must be running meanwhile.
      *
      * @return milliseconds waited
      */
     public static long await(long windowMillis, double maxShare, long maxMillis) {
+        return await(() -> {
+            try {
+                Thread.sleep(windowMillis);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }, maxShare, 1, maxMillis);
+    }
+
+    /**
+     * Runs {@code window} (the work whose code should compile) again and again until
+     * {@code quietWindows} in a row each spent at most {@code maxShare} of its time compiling, or
+     * {@code maxMillis} passed. Returns at once on a JVM that does not time its compiler.
+     *
+     * @return milliseconds spent
+     */
+    public static long await(Runnable window, double maxShare, int quietWindows, long maxMillis) {
         CompilationMXBean jit = ManagementFactory.getCompilationMXBean();
         long t0 = System.nanoTime();
         if (jit == null || !jit.isCompilationTimeMonitoringSupported()) {
             return 0;
         }
         long deadline = t0 + maxMillis * 1_000_000L;
-        while (System.nanoTime() < deadline) {
+        int quiet = 0;
+        while (quiet < quietWindows && System.nanoTime() < deadline && !Thread.currentThread().isInterrupted()) {
             long c0 = jit.getTotalCompilationTime();
             long w0 = System.nanoTime();
-            try {
-                Thread.sleep(windowMillis);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                break;
-            }
+            window.run();
             long compiled = jit.getTotalCompilationTime() - c0;
             long wall = (System.nanoTime() - w0) / 1_000_000L;
-            if (compiled <= maxShare * wall) {
-                break;
-            }
+            quiet = compiled <= maxShare * wall ? quiet + 1 : 0;
         }
         return (System.nanoTime() - t0) / 1_000_000L;
     }

@@ -67,7 +67,6 @@ public abstract class IxgbeEthDev extends EthDev {
         int tail;
         int clean;
         int inFlight;
-        int stopHead = -1;
         int[] rsPos;         // descriptor indexes with RS set, oldest first (a small ring)
         int rsHead;
         int rsCount;
@@ -253,33 +252,29 @@ public abstract class IxgbeEthDev extends EthDev {
             regs.write(rxdctl(r.q), 0);
         }
         for (TxRing t : tx) {
-            regs.write(txdctl(t.q), 0); // returns once the device is past the queue (ENABLE reads 0)
             if (t != null) {
-                t.stopHead = regs.read(tdh(t.q)); // where the device stopped: [stopHead, tail) never left
+                regs.write(txdctl(t.q), 0); // returns once the device is past the queue (ENABLE reads 0)
             }
         }
         if (healthy()) {
-            releaseAll(true);
+            releaseAll();
         }
     }
 
     @Override
     protected void doClose() {
         if (healthy()) {
-            releaseAll(true);
+            releaseAll();
         }
     }
 
-    /** Frees every mbuf the driver holds; a device reset's own TX losses are the NIC's to count. */
-    protected final void releaseAll() {
-        releaseAll(false);
-    }
-
     /**
-     * Frees every mbuf the driver holds (posted RX buffers, chains in progress, unsent TX frames).
-     * With {@code countTx}, TX frames past the device's head (never fetched) count as dropped.
+     * Frees every mbuf the driver holds (posted RX buffers, chains in progress, unsent TX frames)
+     * once the device no longer uses the rings (queues disabled, or reset). Received frames the
+     * application never took count as RX drops; TX frames from TDH on — where the device stopped,
+     * or where a reset left its own count — never left and count as TX drops.
      */
-    protected final void releaseAll(boolean countTx) {
+    protected final void releaseAll() {
         for (RxRing r : rx) {
             if (r == null || r.sw == null) {
                 continue;
@@ -308,16 +303,13 @@ public abstract class IxgbeEthDev extends EthDev {
             if (t == null || t.sw == null) {
                 continue;
             }
-            int head = !countTx ? 0 : t.stopHead >= 0 ? t.stopHead : regs.read(tdh(t.q));
-            t.stopHead = -1;
+            int head = regs.read(tdh(t.q));
             for (int i = 0; i < t.count; i++) {
                 if (t.sw[i] != Mbuf.NONE) {
                     Mbuf.free(t.sw[i]);
                     t.sw[i] = Mbuf.NONE;
                     // the device fetched [clean, head): those went out; [head, tail) never left
-                    boolean unsent = countTx && ((i - head + t.count) % t.count) < ((t.tail - head + t.count) % t.count);
-                    if (unsent) {
-                        txDroppedOnReset++;
+                    if (((i - head + t.count) % t.count) < ((t.tail - head + t.count) % t.count)) {
                         resetDrops.add(TX_DROPPED_ON_RESET, 1);
                     }
                 }
@@ -326,9 +318,6 @@ public abstract class IxgbeEthDev extends EthDev {
             t.rsCount = 0;
         }
     }
-
-    /** TX frames freed unsent because the device was reset or stopped with them queued. */
-    protected long txDroppedOnReset;
 
     public static final int RX_DROPPED_ON_RESET = 0;
     public static final int TX_DROPPED_ON_RESET = 1;
@@ -343,8 +332,9 @@ public abstract class IxgbeEthDev extends EthDev {
         return resetDrops;
     }
 
+    /** TX frames freed unsent because the device was reset or stopped with them queued. */
     public long txDroppedOnReset() {
-        return txDroppedOnReset;
+        return resetDrops.get(TX_DROPPED_ON_RESET);
     }
 
     // ---------------------------------------------------------------- RX

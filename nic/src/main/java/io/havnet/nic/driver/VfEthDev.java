@@ -215,7 +215,7 @@ public final class VfEthDev extends IxgbeEthDev {
      * to which it sent or counted them itself.
      */
     private void releaseAfterReset() {
-        releaseAll(true);
+        releaseAll();
         releasedAfterReset = true;
     }
 

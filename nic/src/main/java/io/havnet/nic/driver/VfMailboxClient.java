@@ -46,20 +46,16 @@ public final class VfMailboxClient {
             regs.write(Registers.VFMBMEM + 4 * i, i < msg.length ? msg[i] : 0);
         }
         regs.write(Registers.VFMAILBOX, Registers.VFMAILBOX_REQ);
-        long deadline = System.nanoTime() + TIMEOUT_NANOS;
-        for (int p = 0; p < maxPumps || System.nanoTime() < deadline; p++) {
-            if ((regs.read(Registers.VFMAILBOX) & Registers.VFMAILBOX_PFSTS) != 0) {
-                int[] reply = new int[MailboxMessage.WORDS];
-                for (int i = 0; i < reply.length; i++) {
-                    reply[i] = regs.read(Registers.VFMBMEM + 4 * i);
-                }
-                regs.write(Registers.VFMAILBOX, Registers.VFMAILBOX_ACK);
-                return reply;
-            }
-            pump.run();
+        if (!await(() -> (regs.read(Registers.VFMAILBOX) & Registers.VFMAILBOX_PFSTS) != 0)) {
+            throw new IllegalStateException("mailbox: no reply from the PF to " + MailboxMessage.name(msg[0])
+                    + " (is the PF driver's mailbox service running?)");
         }
-        throw new IllegalStateException("mailbox: no reply from the PF to " + MailboxMessage.name(msg[0])
-                + " (is the PF driver's mailbox service running?)");
+        int[] reply = new int[MailboxMessage.WORDS];
+        for (int i = 0; i < reply.length; i++) {
+            reply[i] = regs.read(Registers.VFMBMEM + 4 * i);
+        }
+        regs.write(Registers.VFMAILBOX, Registers.VFMAILBOX_ACK);
+        return reply;
     }
 
     /**

@@ -1,6 +1,5 @@
 package io.havnet.nic.engine;
 
-import io.havnet.dataplane.agent.Agent;
 import io.havnet.dataplane.ethdev.EthDev;
 import io.havnet.dataplane.mbuf.Mbuf;
 import io.havnet.dataplane.mbuf.MbufDescriptor;
@@ -31,9 +30,8 @@ import java.lang.foreign.ValueLayout;
  * the target pools' queues. Every frame ends delivered (to at least one pool) or dropped under
  * one reason in {@link NicCounters}. One thread runs it; its time is NIC time.
  */
-public final class RxEngine implements Agent {
+public final class RxEngine extends NicEngine {
     private final Nic nic;
-    private final EnginePass pass = new EnginePass();
     private final Dma dma;
     private final EthDev wire;
     private final SpscRing loop;
@@ -73,22 +71,8 @@ public final class RxEngine implements Agent {
         return nic.name() + "-rx";
     }
 
-    /** This engine's passes: a queue disable waits for the one in progress ({@link EnginePass}). */
-    public EnginePass pass() {
-        return pass;
-    }
-
     @Override
-    public int doWork() {
-        pass.begin();
-        try {
-            return work();
-        } finally {
-            pass.end();
-        }
-    }
-
-    private int work() {
+    protected int work() {
         long resets = nic.takeResets(0);
         if (resets != 0) {
             doResets(resets);

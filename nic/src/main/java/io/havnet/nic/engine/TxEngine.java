@@ -1,6 +1,5 @@
 package io.havnet.nic.engine;
 
-import io.havnet.dataplane.agent.Agent;
 import io.havnet.dataplane.ethdev.EthDev;
 import io.havnet.dataplane.mbuf.Mbuf;
 import io.havnet.dataplane.mbuf.MbufDescriptor;
@@ -30,14 +29,13 @@ import java.lang.foreign.ValueLayout;
  * offloads, rate limit — and sends it to the wire or, through the VEB, back to local pools.
  * Malformed descriptors and DMA faults count as malicious-driver events.
  */
-public final class TxEngine implements Agent {
+public final class TxEngine extends NicEngine {
     private static final int PREFETCH = 64;
     private static final int MAX_DESC_PER_FRAME = 40;
     private static final ValueLayout.OfLong LONG = ValueLayout.JAVA_LONG_UNALIGNED;
     private static final ValueLayout.OfInt INT = ValueLayout.JAVA_INT_UNALIGNED;
 
     private final Nic nic;
-    private final EnginePass pass = new EnginePass();
     private final Dma dma;
     private final EthDev wire;
     private final SpscRing loop;
@@ -77,22 +75,8 @@ public final class TxEngine implements Agent {
         return nic.name() + "-tx";
     }
 
-    /** This engine's passes: a queue disable waits for the one in progress ({@link EnginePass}). */
-    public EnginePass pass() {
-        return pass;
-    }
-
     @Override
-    public int doWork() {
-        pass.begin();
-        try {
-            return work();
-        } finally {
-            pass.end();
-        }
-    }
-
-    private int work() {
+    protected int work() {
         long resets = nic.takeResets(1);
         if (resets != 0) {
             doResets(resets);
