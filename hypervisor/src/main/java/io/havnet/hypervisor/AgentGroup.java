@@ -19,11 +19,12 @@ public final class AgentGroup implements Agent {
         final Agent agent;
         final Component component;
         final AgentStats stats;
-        volatile boolean enabled = true;
+        volatile boolean enabled;
 
-        Member(Agent agent, Component component) {
+        Member(Agent agent, Component component, boolean enabled) {
             this.agent = agent;
             this.component = component;
+            this.enabled = enabled;
             this.stats = new AgentStats(agent.roleName());
             component.addAgent(stats);
         }
@@ -51,7 +52,12 @@ public final class AgentGroup implements Agent {
     }
 
     public synchronized Member add(Agent a, Component c) {
-        Member m = new Member(a, c);
+        return add(a, c, true);
+    }
+
+    /** Adds a member that starts switched on or off (it is never run before the switch is set). */
+    public synchronized Member add(Agent a, Component c, boolean enabled) {
+        Member m = new Member(a, c, enabled);
         List<Member> l = new ArrayList<>(List.of(members));
         l.add(m);
         members = l.toArray(new Member[0]);

@@ -33,6 +33,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.locks.LockSupport;
 import java.util.function.BooleanSupplier;
 
 /**
@@ -67,6 +68,7 @@ public final class Host implements AutoCloseable {
     private final boolean[] vfTaken;
     private List<Lcore> lcores = List.of();
     private boolean deterministicLcoreId;
+    private volatile boolean appsRunning = true;
 
     private Host(Builder b) {
         this.platform = b.platform != null ? b.platform : Platform.create(b.memory, b.hugePages);
@@ -237,9 +239,10 @@ public final class Host implements AutoCloseable {
             } else if (++spins < 200) {
                 Thread.onSpinWait();
             } else {
-                // the lcore we wait for may share this CPU: spinning would keep it off until the
-                // scheduler's next slice (milliseconds); give it the CPU instead
-                Thread.yield();
+                // the lcore we wait for may share this CPU with a busy-polling one: spinning or
+                // yielding keeps this thread off it until the scheduler's next slice (milliseconds);
+                // a short sleep gives the CPU away, and the wake-up preempts the poller
+                LockSupport.parkNanos(20_000);
             }
             if (System.nanoTime() > deadline) {
                 throw new IllegalStateException("timed out waiting for " + what);
@@ -298,7 +301,8 @@ public final class Host implements AutoCloseable {
                 // the hypervisor knows where it put this VM: behind the uplink, so the vSwitch never floods for it
                 vswitch.addStatic(vswitch.uplinkPort(), Math.max(0, spec.vlan()), spec.effectiveMac().value());
             }
-            vm.vcpu = guestGroup.add(spec.app().create(new GuestApp.Context(spec.name(), vm.vnic, vm.pool, clock, comp)), comp);
+            vm.vcpu = guestGroup.add(spec.app().create(new GuestApp.Context(spec.name(), vm.vnic, vm.pool, clock, comp)), comp,
+                    appsRunning);
             vm.state = Vm.State.RUNNING;
             vms.put(spec.name(), vm);
             return vm;
@@ -383,15 +387,45 @@ public final class Host implements AutoCloseable {
                 IxgbeEthDev.TX_DROPPED_ON_RESET);
     }
 
-    /** Replaces the application a VM's vCPU runs (testpmd's {@code set fwd}). */
+    /**
+     * Replaces the application a VM's vCPU runs (testpmd's {@code set fwd}). Returns once the old
+     * one can no longer be running; the new one runs if the VM runs and applications are on.
+     */
     public synchronized void setApp(String name, GuestApp app) {
         Vm vm = vm(name);
+        boolean wasOn = vm.vcpu.enabled;
         guestGroup.remove(vm.vcpu);
-        awaitRounds(guestGroup);
-        boolean paused = vm.state == Vm.State.PAUSED;
+        if (wasOn) {
+            awaitRounds(guestGroup);
+        } // else it was switched off by pauseVm or runApps, which waited until it had left its round
         vm.vcpu = guestGroup.add(app.create(new GuestApp.Context(name, vm.vnic, vm.pool, clock, vm.component)),
-                vm.component);
-        vm.vcpu.setEnabled(!paused);
+                vm.component, vm.state != Vm.State.PAUSED && appsRunning);
+    }
+
+    /**
+     * Switches the applications of every VM off or on — testpmd's {@code stop} and {@code start}.
+     * Off, the VMs stay up and their devices keep receiving (frames wait in the rings or are counted
+     * as missed), but no guest application runs: no frame is forwarded or generated. Switching off
+     * returns once every application has left the round it was in. Paused VMs stay paused.
+     */
+    public synchronized void runApps(boolean on) {
+        if (on == appsRunning) {
+            return;
+        }
+        appsRunning = on;
+        for (Vm vm : vms.values()) {
+            if (vm.state == Vm.State.RUNNING) {
+                vm.vcpu.setEnabled(on);
+            }
+        }
+        if (!on) {
+            awaitRounds(guestGroup);
+        }
+    }
+
+    /** False after {@code runApps(false)}: the guests' applications do not run. */
+    public boolean appsRunning() {
+        return appsRunning;
     }
 
     /**
@@ -413,7 +447,7 @@ public final class Host implements AutoCloseable {
         if (vm.state != Vm.State.PAUSED) {
             throw new IllegalStateException(vm + " is not paused");
         }
-        vm.vcpu.setEnabled(true);
+        vm.vcpu.setEnabled(appsRunning);
         vm.state = Vm.State.RUNNING;
     }
 

@@ -63,6 +63,33 @@ class LifecycleTest {
         }
     }
 
+    @ParameterizedTest
+    @EnumSource(IoPath.class)
+    void appsSwitchedOffForwardNothingUntilSwitchedOnAndANewAppKeepsTheSwitch(IoPath path) {
+        try (HostTestBed t = new HostTestBed()) {
+            Vm vm = t.vm("vm1", path, t.macswap());
+            long mac = vm.spec().effectiveMac().value();
+            t.host.runApps(false);
+            t.fromWire(mac, 20);
+            t.run();
+            assertEquals(0, t.wireOut().size(), "testpmd's stop: no guest application runs");
+            assertEquals(Vm.State.RUNNING, vm.state(), "the VM itself keeps running");
+            t.host.setApp("vm1", t.macswap());
+            t.run();
+            assertEquals(0, t.wireOut().size(), "a new application waits for the switch too");
+            t.host.pauseVm("vm1");
+            t.host.runApps(true);
+            t.run();
+            assertEquals(0, t.wireOut().size(), "a paused VM stays paused");
+            t.host.setApp("vm1", t.macswap());
+            t.run();
+            assertEquals(0, t.wireOut().size(), "an application set on a paused VM does not run, not even once");
+            t.host.resumeVm("vm1");
+            t.run();
+            assertEquals(20, t.wireOut().size(), "the frames waited in its rings");
+        }
+    }
+
     @org.junit.jupiter.api.Test
     void guestMemoryIsContiguousBehindTheEpt() {
         try (HostTestBed t = new HostTestBed()) {

@@ -19,6 +19,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.concurrent.locks.LockSupport;
 
 /**
  * The commands of {@code havnet testpmd}, modelled on DPDK's testpmd, over an experiment's host.
@@ -43,8 +44,8 @@ public final class Testpmd {
             {"set vf trust VF on|off", "let the VF change its MAC and enter promiscuous mode"},
             {"set vf rate VF MBPS", "TX rate limit in Mbit/s (0: none)"},
             {"set vf link VF auto|enable|disable", "administrative link state"},
-            {"start", "the tester offers traffic to the VMs (closed loop)"},
-            {"stop", "stop the traffic, wait for the frames in flight, print forward statistics"},
+            {"start", "every VM forwards; the tester offers traffic to the VMs"},
+            {"stop", "stop the traffic, wait for the frames in flight, stop every VM's forwarding, print forward statistics"},
             {"show iommu faults", "DMA requests the IOMMU refused (count and most recent)"},
             {"sleep MS", "wait (for command files)"},
             {"quit", "leave"},
@@ -61,6 +62,8 @@ public final class Testpmd {
     public Testpmd(Experiment e) {
         this.experiment = e;
         this.vfAdmin = new VfAdmin(e.host());
+        // as testpmd: nothing forwards until start
+        e.host().runApps(false);
     }
 
     public boolean quitRequested() {
@@ -316,6 +319,7 @@ public final class Testpmd {
             targets.addAll(experiment.targets(p));
         }
         experiment.start();
+        experiment.host().runApps(true);
         fwdBase.clear();
         for (Vm v : ports()) {
             Counters c = experiment.appCounters(v.name());
@@ -359,9 +363,11 @@ public final class Testpmd {
             t.drain();
             long deadline = System.nanoTime() + 5_000_000_000L;
             while (!t.allReturned() && !t.drained(50_000_000L) && System.nanoTime() < deadline) {
-                pause(1);
+                LockSupport.parkNanos(100_000);
             }
         }
+        // every VM's forwarding engine stops (its device keeps receiving: frames wait or count as missed)
+        experiment.host().runApps(false);
         forwarding = false;
         StringBuilder b = new StringBuilder("Telling cores to stop...\nWaiting for lcores to finish...\n");
         b.append(fwdStats());

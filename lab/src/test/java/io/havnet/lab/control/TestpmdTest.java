@@ -17,6 +17,45 @@ class TestpmdTest {
         return Long.parseLong(m.group(3));
     }
 
+    /** TX-packets of every port, summed, from {@code show port stats all}. */
+    private static long txPackets(Testpmd t) {
+        Matcher m = Pattern.compile("TX-packets: (\\d+)").matcher(t.execute("show port stats all"));
+        long sum = 0;
+        int ports = 0;
+        while (m.find()) {
+            sum += Long.parseLong(m.group(1));
+            ports++;
+        }
+        assertTrue(ports > 0);
+        return sum;
+    }
+
+    @Test
+    void stopStopsEveryVmsForwardingAndStartResumesIt() throws Exception {
+        try (Experiment e = new Experiment(Demo.scenario(Demo.Plan.quick()))) {
+            Testpmd t = new Testpmd(e);
+            // txonly guests send without being offered anything: the ports' TX shows whether they run
+            t.execute("set fwd txonly");
+            t.execute("start");
+            long a = txPackets(t);
+            Thread.sleep(100);
+            long b = txPackets(t);
+            assertTrue(b > a, "txonly guests send while forwarding: " + a + " then " + b);
+            t.execute("stop");
+            long c = txPackets(t);
+            Thread.sleep(200);
+            assertEquals(c, txPackets(t), "after stop no VM sends (testpmd's stop ends every forwarding engine)");
+            // set fwd while stopped changes the mode without starting it
+            t.execute("set fwd flowgen");
+            Thread.sleep(100);
+            assertEquals(c, txPackets(t), "set fwd does not start forwarding");
+            t.execute("start");
+            Thread.sleep(100);
+            assertTrue(txPackets(t) > c, "start resumes every VM's forwarding");
+            t.execute("stop");
+        }
+    }
+
     @Test
     void stopEndsAsSoonAsEveryProbeIsBackEvenWhileGuestsSendTheirOwnStreams() throws Exception {
         try (Experiment e = new Experiment(Demo.scenario(Demo.Plan.quick()))) {

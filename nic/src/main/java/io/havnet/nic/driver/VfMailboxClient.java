@@ -23,16 +23,6 @@ public final class VfMailboxClient {
         this.maxPumps = maxPumps;
     }
 
-    /** A pump for threaded use: spin-wait between polls, giving up after about {@code timeoutMillis}. */
-    public static Runnable spinPump() {
-        return () -> {
-            for (int i = 0; i < 64; i++) {
-                Thread.onSpinWait();
-            }
-            Thread.yield();
-        };
-    }
-
     /**
      * Sends {@code msg} and returns the PF's reply (word 0 carries ACK or NACK).
      *

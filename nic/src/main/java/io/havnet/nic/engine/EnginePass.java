@@ -1,5 +1,7 @@
 package io.havnet.nic.engine;
 
+import java.util.concurrent.locks.LockSupport;
+
 /**
  * An engine's pass counter: odd while the engine is inside one pass over its queues. A register
  * write that disables a queue waits here until the engine is past any pass that may still be
@@ -53,7 +55,9 @@ public final class EnginePass {
             if (++spins < 1_000) {
                 Thread.onSpinWait();
             } else {
-                Thread.yield();
+                // a yield would leave this thread off its CPU for a scheduler slice when a busy
+                // poller shares it; a short sleep returns as soon as the engine's pass is over
+                LockSupport.parkNanos(10_000);
             }
         }
     }
