@@ -17,6 +17,7 @@ import org.HdrHistogram.Recorder;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
@@ -62,7 +63,10 @@ public final class Tester implements Agent {
     private final AtomicLong foreign = new AtomicLong();
     private final AtomicLong refused = new AtomicLong();
     private volatile Plan plan;
-    private volatile int state;           // 0 idle, 1 prime pending, 2 running, 3 draining
+    // 0 idle, 1 prime pending, 2 running, 3 drain asked, 4 draining (the tester has seen the ask and
+    // sends nothing more: only then are offered() final and the drain checks meaningful)
+    private final AtomicInteger state = new AtomicInteger();
+    private static final int IDLE = 0, PRIME = 1, RUNNING = 2, DRAIN_ASKED = 3, DRAINING = 4;
     private volatile long lastRx;
     private volatile int quietPolls;      // polls without a probe since draining began (written while draining only)
     private static final int QUIET_POLLS = 2_000;
@@ -85,20 +89,20 @@ public final class Tester implements Agent {
     /** Starts offering traffic to {@code targets} (called from the controlling thread). */
     public void start(List<Target> targets, FrameSize size, int inFlight, long ratePps, int flows) {
         plan = new Plan(List.copyOf(targets), size, inFlight, ratePps, flows, templates(targets, size));
-        state = 1;
+        state.set(PRIME);
     }
 
     /** Stops sending; returning probes are still counted. */
     public void drain() {
         quietPolls = 0;
-        state = 3;
+        state.set(DRAIN_ASKED);
     }
 
     /** True once draining and no probe has come back for {@code quietNanos}. */
     public boolean drained(long quietNanos) {
         // quiet in time and in polls: a tester starved of CPU (an oversubscribed machine) has not
         // looked, so time alone does not prove that nothing is coming
-        return state == 3 && txCount == 0 && clock.nanoTime() - lastRx > quietNanos && quietPolls >= QUIET_POLLS;
+        return state.get() == DRAINING && clock.nanoTime() - lastRx > quietNanos && quietPolls >= QUIET_POLLS;
     }
 
     /**
@@ -106,7 +110,7 @@ public final class Tester implements Agent {
      * some were dropped this stays false; {@link #drained(long)} then ends the wait.)
      */
     public boolean allReturned() {
-        return state == 3 && txCount == 0 && delivered.get() == offered.get();
+        return state.get() == DRAINING && delivered.get() == offered.get();
     }
 
     public long offered() {
@@ -136,10 +140,16 @@ public final class Tester implements Agent {
     public int doWork() {
         int work = 0;
         int probes = 0;
+        // one reading of the state per round: a drain asked during this round is taken at the next,
+        // after this round's frames went out, so nothing is sent once DRAINING is visible
+        int st = state.get();
+        if (st == DRAIN_ASKED && state.compareAndSet(DRAIN_ASKED, DRAINING)) {
+            st = DRAINING;
+        }
         int n = port.rxBurst(0, rx, 0, rx.length);
         if (n > 0) {
             long now = clock.nanoTime();
-            boolean resend = state == 2 && plan != null && plan.ratePps() == 0;
+            boolean resend = st == RUNNING && plan != null && plan.ratePps() == 0;
             Plan p = plan;
             for (int i = 0; i < n; i++) {
                 int m = rx[i];
@@ -175,15 +185,15 @@ public final class Tester implements Agent {
             }
             work += n;
         }
-        int st = state;
-        if (st == 3) {
+        if (st == DRAINING) {
             quietPolls = probes > 0 ? 0 : quietPolls + 1;
         }
-        if (st == 1) {
+        if (st == PRIME) {
             prime(plan);
-            state = 2;
+            // a drain asked meanwhile wins: it is taken at the next round
+            state.compareAndSet(PRIME, RUNNING);
             work++;
-        } else if (st == 2 && plan.ratePps() > 0) {
+        } else if (st == RUNNING && plan.ratePps() > 0) {
             work += openLoop(plan);
         }
         flush();

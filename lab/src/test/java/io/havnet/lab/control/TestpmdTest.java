@@ -57,6 +57,25 @@ class TestpmdTest {
     }
 
     @Test
+    void aStopRightAfterStartDrainsAndNothingCirculatesAfterIt() throws Exception {
+        try (Experiment e = new Experiment(Demo.scenario(Demo.Plan.quick()))) {
+            Testpmd t = new Testpmd(e);
+            // the drain can land while the tester is still priming its probes: it must win
+            for (int i = 0; i < 300; i++) {
+                t.execute("start");
+                long t0 = System.nanoTime();
+                String out = t.execute("stop");
+                long took = System.nanoTime() - t0;
+                assertEquals(0, lost(out), "round " + i + ": " + out);
+                assertTrue(took < 1_000_000_000L, "round " + i + ": stop took " + took / 1_000_000 + " ms");
+            }
+            long offered = e.tester().offered();
+            Thread.sleep(100);
+            assertEquals(offered, e.tester().offered(), "no probe is sent after stop");
+        }
+    }
+
+    @Test
     void stopEndsAsSoonAsEveryProbeIsBackEvenWhileGuestsSendTheirOwnStreams() throws Exception {
         try (Experiment e = new Experiment(Demo.scenario(Demo.Plan.quick()))) {
             Testpmd t = new Testpmd(e);
