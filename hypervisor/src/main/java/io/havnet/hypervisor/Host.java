@@ -69,6 +69,8 @@ public final class Host implements AutoCloseable {
     private List<Lcore> lcores = List.of();
     private boolean deterministicLcoreId;
     private volatile boolean appsRunning = true;
+    /** At most this many rounds at close for the frames in flight to settle (a wire generator never does). */
+    private static final int CLOSE_ROUNDS = 10_000;
 
     private Host(Builder b) {
         this.platform = b.platform != null ? b.platform : Platform.create(b.memory, b.hugePages);
@@ -393,11 +395,12 @@ public final class Host implements AutoCloseable {
      */
     public synchronized void setApp(String name, GuestApp app) {
         Vm vm = vm(name);
-        boolean wasOn = vm.vcpu.enabled;
-        guestGroup.remove(vm.vcpu);
-        if (wasOn) {
+        AgentGroup.Member old = vm.vcpu;
+        guestGroup.remove(old);
+        if (old.enabled) {
             awaitRounds(guestGroup);
         } // else it was switched off by pauseVm or runApps, which waited until it had left its round
+        vm.component.retireAgent(old.stats());
         vm.vcpu = guestGroup.add(app.create(new GuestApp.Context(name, vm.vnic, vm.pool, clock, vm.component)),
                 vm.component, vm.state != Vm.State.PAUSED && appsRunning);
     }
@@ -532,6 +535,11 @@ public final class Host implements AutoCloseable {
         stop();
         for (String n : new ArrayList<>(vms.keySet())) {
             destroyVm(n);
+        }
+        // frames still on their way (in the wire's rings, the NIC, the vSwitch) arrive or are
+        // dropped and counted while the pools they came from are still there
+        for (int r = 0, idle = 0; r < CLOSE_ROUNDS && idle < 4; r++) {
+            idle = runOnce() == 0 ? idle + 1 : 0;
         }
         uplink.close();
         hostPool.close();

@@ -91,6 +91,26 @@ class LifecycleTest {
     }
 
     @org.junit.jupiter.api.Test
+    void anAppReplacedAgainAndAgainKeepsItsCountsWithoutGrowingTheAccounts() {
+        try (HostTestBed t = new HostTestBed()) {
+            Vm vm = t.vm("vm1", IoPath.VSWITCH, t.macswap());
+            t.fromWire(vm.spec().effectiveMac().value(), 20);
+            t.run();
+            assertEquals(20, t.wireOut().size());
+            long cpu = vm.component().cpuNanos();
+            assertTrue(cpu > 0);
+            for (int i = 0; i < 2_000; i++) {
+                // what each app counted (here one drop each) stays in the VM's accounts after set fwd
+                t.apps.get("vm1").counters().add(io.havnet.nfv.fwd.FwdEngine.FWD_DROPPED, 1);
+                t.host.setApp("vm1", t.macswap());
+            }
+            assertEquals(2_000L, vm.component().drops().get("fwd_dropped"));
+            assertTrue(vm.component().cpuNanos() >= cpu, "the replaced apps' time stays counted");
+            assertEquals(1, vm.component().agents().size(), "one agent's stats, however often the app was replaced");
+        }
+    }
+
+    @org.junit.jupiter.api.Test
     void guestMemoryIsContiguousBehindTheEpt() {
         try (HostTestBed t = new HostTestBed()) {
             Vm vm = t.vm("vm1", IoPath.VSWITCH, GuestApp.IDLE);

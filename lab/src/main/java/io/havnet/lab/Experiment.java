@@ -594,6 +594,9 @@ public final class Experiment implements AutoCloseable {
 
     @Override
     public void close() {
+        if (tester != null) {
+            tester.drain(); // the host's closing rounds run it: it takes what comes back and sends nothing
+        }
         host.stop();
         host.close();
         for (String vm : new ArrayList<>(taps.keySet())) {

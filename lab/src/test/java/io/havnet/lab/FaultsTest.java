@@ -135,6 +135,32 @@ class FaultsTest {
         assertNoBufferLeft(pools);
     }
 
+    /**
+     * A host closed while its guests stream at full speed and the tester's probes circulate:
+     * frames in the wire's rings, in the NIC and in the VEB still go back to their pools.
+     */
+    @Test
+    void closingAHostInTheMiddleOfTrafficReturnsEveryBuffer() throws Exception {
+        for (int round = 0; round < 3; round++) {
+            List<Mempool> pools;
+            try (Experiment e = new Experiment(Demo.scenario(Demo.Plan.quick()))) {
+                pools = pools(e);
+                List<Tester.Target> all = new ArrayList<>();
+                for (IoPath p : IoPath.values()) {
+                    all.addAll(e.targets(p));
+                }
+                e.start();
+                e.tester().start(all, new Scenario.FrameSize(64), 64, 0, 1);
+                Thread.sleep(100);
+                for (Vm v : e.host().vms()) {
+                    e.setApp(v.name(), round == 1 ? "flowgen" : "txonly"); // streams the wire cannot take as fast
+                }
+                Thread.sleep(100);
+            }
+            assertNoBufferLeft(pools);
+        }
+    }
+
     @Test
     void aTruncatedCaptureTakesTheWireDownWithAReasonAndTheHostGoesOn(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir)
             throws Exception {

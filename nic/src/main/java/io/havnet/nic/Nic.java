@@ -420,9 +420,15 @@ public final class Nic implements AutoCloseable {
         }
     }
 
-    /** Frees the NIC's packet buffer. The wire port is the caller's to close. */
+    /**
+     * Frees the NIC's packet buffer, after the frames it still holds (refused by the wire, or
+     * switched by the VEB and not yet received) went back to it, counted as drops. Call once the
+     * engines run no more. The wire port is the caller's to close.
+     */
     @Override
     public void close() {
+        txEngine.releaseHeld();
+        rxEngine.releaseHeld();
         staging.close();
         platform.iommu().detach(pf);
     }

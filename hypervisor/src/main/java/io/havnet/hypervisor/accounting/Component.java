@@ -41,6 +41,9 @@ public final class Component {
     private final List<AgentStats> agents = new CopyOnWriteArrayList<>();
     private final Map<String, Counters> dropSets = new LinkedHashMap<>();
     private final Map<String, int[]> dropIndexes = new LinkedHashMap<>();
+    /** Drops by reason of sets that were replaced, and the time of agents that were retired. */
+    private final Map<String, Long> retiredDrops = new LinkedHashMap<>();
+    private volatile long retiredCpuNanos;
 
     public Component(String name, Kind kind) {
         this.name = name;
@@ -69,33 +72,44 @@ public final class Component {
     }
 
     /**
+     * Stops attributing an agent's time to this component (its agent was replaced or removed and
+     * runs no more): the time it spent stays in {@link #cpuNanos()}, the stats object is let go, so
+     * replacing an app again and again (testpmd's {@code set fwd}) does not grow the component.
+     */
+    public synchronized void retireAgent(AgentStats s) {
+        if (agents.remove(s)) {
+            retiredCpuNanos += s.busyNanos();
+        }
+    }
+
+    /**
      * Registers drop counters (each counter one reason) that belong to this component: all of
      * {@code c}, or only the counters at {@code which} (a set that also counts other things). A new
-     * set under a name already used (an app replaced) keeps the old one's counts too.
+     * set under a name already used (an app replaced, which counts no more) keeps the old one's
+     * counts: they are added to the component's retired drops, and the old set is let go.
      */
     public synchronized void addDrops(String source, Counters c, int... which) {
         Counters old = dropSets.get(source);
         if (old != null && old != c) {
-            // a replaced app or device: what it counted stays in the accounts under a retired name
-            int n = 1;
-            while (dropSets.containsKey(source + "#" + n)) {
-                n++;
-            }
-            dropSets.put(source + "#" + n, old);
             int[] w = dropIndexes.remove(source);
-            if (w != null) {
-                dropIndexes.put(source + "#" + n, w);
+            for (int i = 0; i < old.size(); i++) {
+                long v = old.get(i);
+                if (v != 0 && (w == null || contains(w, i))) {
+                    retiredDrops.merge(old.defs().get(i).name(), v, Long::sum);
+                }
             }
         }
         dropSets.put(source, c);
         if (which.length > 0) {
             dropIndexes.put(source, which.clone());
+        } else {
+            dropIndexes.remove(source);
         }
     }
 
     /** CPU nanoseconds its agents spent doing work. */
     public long cpuNanos() {
-        long n = 0;
+        long n = retiredCpuNanos;
         for (AgentStats a : agents) {
             n += a.busyNanos();
         }
@@ -104,7 +118,7 @@ public final class Component {
 
     /** Drops by reason, summed over the registered sets (zero reasons left out). */
     public synchronized Map<String, Long> drops() {
-        Map<String, Long> m = new LinkedHashMap<>();
+        Map<String, Long> m = new LinkedHashMap<>(retiredDrops);
         for (Map.Entry<String, Counters> e : dropSets.entrySet()) {
             Counters c = e.getValue();
             int[] which = dropIndexes.get(e.getKey());

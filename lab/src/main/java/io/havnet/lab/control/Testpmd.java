@@ -362,7 +362,7 @@ public final class Testpmd {
         if (t != null) {
             t.drain();
             long deadline = System.nanoTime() + 5_000_000_000L;
-            while (!t.allReturned() && !t.drained(50_000_000L) && System.nanoTime() < deadline) {
+            while (!t.allReturned() && !t.drained(lostAfter(t)) && System.nanoTime() < deadline) {
                 LockSupport.parkNanos(100_000);
             }
         }
@@ -381,6 +381,14 @@ public final class Testpmd {
         }
         b.append("\nDone.\n");
         return b.toString();
+    }
+
+    /**
+     * How long no probe may come back before those still out count as lost: ten times the slowest
+     * round trip of this session, at least 5 ms and at most 50 ms.
+     */
+    static long lostAfter(Tester t) {
+        return Math.clamp(10 * t.slowestRoundTrip(), 5_000_000L, 50_000_000L);
     }
 
     private String fwdStats() {

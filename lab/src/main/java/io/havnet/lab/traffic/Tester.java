@@ -68,6 +68,7 @@ public final class Tester implements Agent {
     private final AtomicInteger state = new AtomicInteger();
     private static final int IDLE = 0, PRIME = 1, RUNNING = 2, DRAIN_ASKED = 3, DRAINING = 4;
     private volatile long lastRx;
+    private volatile long slowest;        // the longest round trip since start (written by the tester only)
     private volatile int quietPolls;      // polls without a probe since draining began (written while draining only)
     private static final int QUIET_POLLS = 2_000;
     private final EthernetFlyweight eth = new EthernetFlyweight();
@@ -89,7 +90,13 @@ public final class Tester implements Agent {
     /** Starts offering traffic to {@code targets} (called from the controlling thread). */
     public void start(List<Target> targets, FrameSize size, int inFlight, long ratePps, int flows) {
         plan = new Plan(List.copyOf(targets), size, inFlight, ratePps, flows, templates(targets, size));
+        slowest = 0;
         state.set(PRIME);
+    }
+
+    /** The longest round trip of a probe since {@link #start}, in nanoseconds (0 before the first is back). */
+    public long slowestRoundTrip() {
+        return slowest;
     }
 
     /** Stops sending; returning probes are still counted. */
@@ -160,6 +167,9 @@ public final class Tester implements Agent {
                     long lat = now - ts;
                     if (lat > 0) {
                         latency.recordValue(lat);
+                        if (lat > slowest) {
+                            slowest = lat;
+                        }
                     }
                     probes++;
                     delivered.incrementAndGet();

@@ -543,6 +543,22 @@ public final class TxEngine extends NicEngine {
         pc.add(Pool.TX_DROPPED, 1);
     }
 
+    /**
+     * Frees the frames still waiting for the wire (it refused them: full or gone), counted as
+     * dropped for link down. For the NIC's close, when the engines run no more.
+     */
+    public void releaseHeld() {
+        flushWire();
+        if (wireCount > 0) {
+            for (int i = 0; i < wireCount; i++) {
+                Mbuf.free(wireBuf[(wireHead + i) % wireBuf.length]);
+            }
+            c.add(NicCounters.TX_DROP_LINK_DOWN, wireCount);
+            wireCount = 0;
+            wireHead = 0;
+        }
+    }
+
     /** Hands pending frames to the port; true when none is left pending. */
     private boolean flushWire() {
         while (wireCount > 0) {
