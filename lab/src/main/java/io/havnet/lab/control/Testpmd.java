@@ -54,6 +54,8 @@ public final class Testpmd {
     private final Experiment experiment;
     private final VfAdmin vfAdmin;
     private boolean forwarding;
+    /** Whether this session's start offered tester traffic (stop then waits for it to come back). */
+    private boolean testerStarted;
     private final Map<String, long[]> fwdBase = new HashMap<>();
     private long offeredBase;
     private long deliveredBase;
@@ -330,7 +332,8 @@ public final class Testpmd {
         offeredBase = t == null ? 0 : t.offered();
         deliveredBase = t == null ? 0 : t.delivered();
         forwarding = true;
-        if (t == null || targets.isEmpty()) {
+        testerStarted = t != null && !targets.isEmpty();
+        if (!testerStarted) {
             return "Start forwarding in mode " + modes() + " (no tester traffic: "
                     + (t == null ? "the wire is not a generator" : "no VM sends frames back (modes macswap, mac, echo do)")
                     + ")\n";
@@ -359,7 +362,7 @@ public final class Testpmd {
             throw new IllegalArgumentException("Packet forwarding not started");
         }
         Tester t = experiment.tester();
-        if (t != null) {
+        if (t != null && testerStarted) {
             t.drain();
             long deadline = System.nanoTime() + 5_000_000_000L;
             while (!t.allReturned() && !t.drained(lostAfter(t)) && System.nanoTime() < deadline) {
@@ -385,10 +388,11 @@ public final class Testpmd {
 
     /**
      * How long no probe may come back before those still out count as lost: ten times the slowest
-     * round trip of this session, at least 5 ms and at most 50 ms.
+     * round trip of this session, at least 5 ms and at most 50 ms (50 ms while none has come back).
      */
     static long lostAfter(Tester t) {
-        return Math.clamp(10 * t.slowestRoundTrip(), 5_000_000L, 50_000_000L);
+        long slowest = t.slowestRoundTrip();
+        return slowest == 0 ? 50_000_000L : Math.clamp(10 * slowest, 5_000_000L, 50_000_000L);
     }
 
     private String fwdStats() {

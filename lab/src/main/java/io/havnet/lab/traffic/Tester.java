@@ -70,7 +70,11 @@ public final class Tester implements Agent {
     private volatile long lastRx;
     private volatile long slowest;        // the longest round trip since start (written by the tester only)
     private volatile int quietPolls;      // polls without a probe since draining began (written while draining only)
-    private static final int QUIET_POLLS = 2_000;
+    private static final int QUIET_POLLS = 64;
+    private volatile long drainTaken;     // when the tester took the last drain
+    private volatile long sessionStart;   // when start() began this session (the probes' clock)
+    private volatile long offeredAtStart;
+    private final AtomicLong sessionDelivered = new AtomicLong(); // this session's probes back
     private final EthernetFlyweight eth = new EthernetFlyweight();
     private long openNext;
     private int openTarget;
@@ -91,6 +95,11 @@ public final class Tester implements Agent {
     public void start(List<Target> targets, FrameSize size, int inFlight, long ratePps, int flows) {
         plan = new Plan(List.copyOf(targets), size, inFlight, ratePps, flows, templates(targets, size));
         slowest = 0;
+        // a probe of an earlier session that comes back late (its time stamp is older) is counted
+        // as delivered, but not as one of this session's
+        sessionStart = clock.nanoTime();
+        sessionDelivered.set(0);
+        offeredAtStart = offered.get();
         state.set(PRIME);
     }
 
@@ -105,19 +114,24 @@ public final class Tester implements Agent {
         state.set(DRAIN_ASKED);
     }
 
-    /** True once draining and no probe has come back for {@code quietNanos}. */
+    /**
+     * True once draining and no probe has come back for {@code quietNanos}, counted from the later of
+     * the last probe and the moment the tester took the drain, while it went on polling.
+     */
     public boolean drained(long quietNanos) {
         // quiet in time and in polls: a tester starved of CPU (an oversubscribed machine) has not
         // looked, so time alone does not prove that nothing is coming
-        return state.get() == DRAINING && clock.nanoTime() - lastRx > quietNanos && quietPolls >= QUIET_POLLS;
+        return state.get() == DRAINING && clock.nanoTime() - Math.max(lastRx, drainTaken) > quietNanos
+                && quietPolls >= QUIET_POLLS;
     }
 
     /**
-     * True once draining and every probe sent has come back: nothing is left to wait for. (When
+     * True once draining and every probe sent since {@link #start} has come back: nothing is left
+     * to wait for. (When
      * some were dropped this stays false; {@link #drained(long)} then ends the wait.)
      */
     public boolean allReturned() {
-        return state.get() == DRAINING && delivered.get() == offered.get();
+        return state.get() == DRAINING && sessionDelivered.get() == offered.get() - offeredAtStart;
     }
 
     public long offered() {
@@ -152,6 +166,7 @@ public final class Tester implements Agent {
         int st = state.get();
         if (st == DRAIN_ASKED && state.compareAndSet(DRAIN_ASKED, DRAINING)) {
             st = DRAINING;
+            drainTaken = clock.nanoTime();
         }
         int n = port.rxBurst(0, rx, 0, rx.length);
         if (n > 0) {
@@ -173,6 +188,9 @@ public final class Tester implements Agent {
                     }
                     probes++;
                     delivered.incrementAndGet();
+                    if (ts >= sessionStart) {
+                        sessionDelivered.incrementAndGet();
+                    }
                     deliveredBytes.addAndGet(Mbuf.pktLen(m) + Net.ETHER_CRC_LEN);
                     int target = Short.toUnsignedInt(s.get(Net.BE16, off + P_TARGET));
                     if (resend && target < p.targets().size()) {

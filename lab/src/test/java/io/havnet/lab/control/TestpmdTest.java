@@ -76,6 +76,24 @@ class TestpmdTest {
     }
 
     @Test
+    void probesLostInOneSessionDoNotCountAgainstTheNext() throws Exception {
+        try (Experiment e = new Experiment(Demo.scenario(Demo.Plan.quick()))) {
+            Testpmd t = new Testpmd(e);
+            t.execute("start");
+            Thread.sleep(100);
+            t.execute("set vf link 0 disable"); // the VF's probes are dropped from now on
+            Thread.sleep(100);
+            assertTrue(lost(t.execute("stop")) > 0, "probes to a VF whose link is down are lost");
+            t.execute("set vf link 0 auto");
+            t.execute("start");
+            Thread.sleep(100);
+            String out = t.execute("stop");
+            assertEquals(0, lost(out), out);
+            assertTrue(e.tester().allReturned(), "this session's probes are all back, whatever an earlier one lost");
+        }
+    }
+
+    @Test
     void stopEndsAsSoonAsEveryProbeIsBackEvenWhileGuestsSendTheirOwnStreams() throws Exception {
         try (Experiment e = new Experiment(Demo.scenario(Demo.Plan.quick()))) {
             Testpmd t = new Testpmd(e);
