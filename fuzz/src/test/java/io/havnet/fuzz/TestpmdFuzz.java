@@ -5,10 +5,8 @@ import com.code_intelligence.jazzer.junit.FuzzTest;
 import io.havnet.lab.Demo;
 import io.havnet.lab.Experiment;
 import io.havnet.dataplane.mempool.Mempool;
-import io.havnet.hypervisor.Vm;
 import io.havnet.lab.control.Testpmd;
 
-import java.util.ArrayList;
 import java.util.List;
 
 /**
@@ -47,10 +45,7 @@ public class TestpmdFuzz {
         if (shell.forwarding()) {
             shell.execute("stop");
         }
-        List<Mempool> pools = new ArrayList<>(List.of(experiment.host().hostPool(), experiment.host().nic().packetBuffer()));
-        for (Vm v : experiment.host().vms()) {
-            pools.add(v.pool());
-        }
+        List<Mempool> pools = experiment.host().mempools();
         experiment.close();
         for (Mempool p : pools) {
             if (p.inUse() != 0) {

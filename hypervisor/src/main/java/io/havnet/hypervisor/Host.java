@@ -141,6 +141,18 @@ public final class Host implements AutoCloseable {
         return hostPool;
     }
 
+    /**
+     * Every mbuf pool of the host — its own, the NIC's packet buffer, each VM's — to check, after
+     * {@link #close()}, that every buffer came back.
+     */
+    public List<Mempool> mempools() {
+        List<Mempool> l = new ArrayList<>(List.of(hostPool, nic.packetBuffer()));
+        for (Vm v : vms.values()) {
+            l.add(v.pool);
+        }
+        return l;
+    }
+
     public Component hypervisorComponent() {
         return hypervisor;
     }
@@ -177,6 +189,15 @@ public final class Host implements AutoCloseable {
 
     /** Deterministic rounds until {@code idleRounds} rounds in a row did nothing (at most {@code max} rounds). */
     public long runUntilIdle(int idleRounds, long max) {
+        long work = settle(idleRounds, max);
+        if (work < 0) {
+            throw new IllegalStateException("host still busy after " + max + " rounds");
+        }
+        return work;
+    }
+
+    /** {@link #runUntilIdle}'s rounds; the work done, or -1 if the host was still busy after {@code max}. */
+    private long settle(int idleRounds, long max) {
         long work = 0;
         int idle = 0;
         for (long r = 0; r < max; r++) {
@@ -187,7 +208,7 @@ public final class Host implements AutoCloseable {
                 return work;
             }
         }
-        throw new IllegalStateException("host still busy after " + max + " rounds");
+        return -1;
     }
 
     /** Where each group of agents runs. */
@@ -426,11 +447,6 @@ public final class Host implements AutoCloseable {
         }
     }
 
-    /** False after {@code runApps(false)}: the guests' applications do not run. */
-    public boolean appsRunning() {
-        return appsRunning;
-    }
-
     /**
      * Stops a VM's vCPU (its device keeps its buffers; frames for it queue up or are dropped and
      * counted). Returns once the vCPU has left the round it was in: nothing of the guest runs after.
@@ -537,10 +553,9 @@ public final class Host implements AutoCloseable {
             destroyVm(n);
         }
         // frames still on their way (in the wire's rings, the NIC, the vSwitch) arrive or are
-        // dropped and counted while the pools they came from are still there
-        for (int r = 0, idle = 0; r < CLOSE_ROUNDS && idle < 4; r++) {
-            idle = runOnce() == 0 ? idle + 1 : 0;
-        }
+        // dropped and counted while the pools they came from are still there; a wire generator
+        // never falls quiet, so this is bounded and not an error
+        settle(4, CLOSE_ROUNDS);
         uplink.close();
         hostPool.close();
         nic.close();

@@ -84,7 +84,7 @@ class FaultsTest {
                     + offered + ", replicas " + replicas + ", delivered " + delivered + ", drops " + drops + " "
                     + dropsByReason(e, s0));
             assertTrue(drops > 0, "the faults did cost frames, and they are counted");
-            pools = pools(e);
+            pools = e.host().mempools();
         }
         assertNoBufferLeft(pools);
     }
@@ -130,7 +130,7 @@ class FaultsTest {
             assertTrue(resets > 50, "resets: " + resets);
             assertEquals(offered, delivered + drops, "after " + resets + " resets every offered frame came back or was counted: offered "
                     + offered + ", delivered " + delivered + ", drops " + drops + " " + dropsByReason(e, s0));
-            pools = pools(e);
+            pools = e.host().mempools();
         }
         assertNoBufferLeft(pools);
     }
@@ -144,7 +144,7 @@ class FaultsTest {
         for (int round = 0; round < 3; round++) {
             List<Mempool> pools;
             try (Experiment e = new Experiment(Demo.scenario(Demo.Plan.quick()))) {
-                pools = pools(e);
+                pools = e.host().mempools();
                 List<Tester.Target> all = new ArrayList<>();
                 for (IoPath p : IoPath.values()) {
                     all.addAll(e.targets(p));
@@ -209,16 +209,7 @@ class FaultsTest {
         return dropsByReason(e, s0).values().stream().mapToLong(Long::longValue).sum();
     }
 
-    /** The host's pool, the NIC's packet buffer and every VM's pool. */
-    static List<Mempool> pools(Experiment e) {
-        List<Mempool> l = new ArrayList<>(List.of(e.host().hostPool(), e.host().nic().packetBuffer()));
-        for (Vm v : e.host().vms()) {
-            l.add(v.pool());
-        }
-        return l;
-    }
-
-    /** After the host closed, no buffer is left behind in any of them. */
+    /** After the host closed, no buffer is left behind in any of its pools ({@code Host.mempools()}). */
     static void assertNoBufferLeft(List<Mempool> pools) {
         for (Mempool p : pools) {
             assertEquals(0, p.inUse(), p + " after the host closed: " + p.leakReport());

@@ -116,11 +116,7 @@ final class Soak {
             summary0.put("delivered", delivered);
             summary0.put("dropped", drops);
             summary0.put("conserved", conserved);
-            pools.add(e.host().hostPool());
-            pools.add(e.host().nic().packetBuffer());
-            for (Vm v : e.host().vms()) {
-                pools.add(v.pool());
-            }
+            pools.addAll(e.host().mempools());
             Map<String, Long> byVm = new LinkedHashMap<>();
             for (Vm v : e.host().vms()) {
                 if ("hostile".equals(e.appOf(v.name()))) {

@@ -66,7 +66,7 @@ public final class Tester implements Agent {
     // 0 idle, 1 prime pending, 2 running, 3 drain asked, 4 draining (the tester has seen the ask and
     // sends nothing more: only then are offered() final and the drain checks meaningful)
     private final AtomicInteger state = new AtomicInteger();
-    private static final int IDLE = 0, PRIME = 1, RUNNING = 2, DRAIN_ASKED = 3, DRAINING = 4;
+    private static final int PRIME = 1, RUNNING = 2, DRAIN_ASKED = 3, DRAINING = 4;
     private volatile long lastRx;
     private volatile long slowest;        // the longest round trip since start (written by the tester only)
     private volatile int quietPolls;      // polls without a probe since draining began (written while draining only)
@@ -173,6 +173,11 @@ public final class Tester implements Agent {
             long now = clock.nanoTime();
             boolean resend = st == RUNNING && plan != null && plan.ratePps() == 0;
             Plan p = plan;
+            long since = sessionStart;
+            long slow = slowest;
+            int ofSession = 0;
+            int others = 0;
+            long bytes = 0;
             for (int i = 0; i < n; i++) {
                 int m = rx[i];
                 MemorySegment s = Mbuf.segment(m);
@@ -182,16 +187,13 @@ public final class Tester implements Agent {
                     long lat = now - ts;
                     if (lat > 0) {
                         latency.recordValue(lat);
-                        if (lat > slowest) {
-                            slowest = lat;
-                        }
+                        slow = Math.max(slow, lat);
                     }
                     probes++;
-                    delivered.incrementAndGet();
-                    if (ts >= sessionStart) {
-                        sessionDelivered.incrementAndGet();
+                    if (ts >= since) {
+                        ofSession++;
                     }
-                    deliveredBytes.addAndGet(Mbuf.pktLen(m) + Net.ETHER_CRC_LEN);
+                    bytes += Mbuf.pktLen(m) + Net.ETHER_CRC_LEN;
                     int target = Short.toUnsignedInt(s.get(Net.BE16, off + P_TARGET));
                     if (resend && target < p.targets().size()) {
                         Target tg = p.targets().get(target);
@@ -204,11 +206,21 @@ public final class Tester implements Agent {
                         continue;
                     }
                 } else {
-                    foreign.incrementAndGet();
+                    others++;
                 }
                 Mbuf.free(m);
             }
+            // the shared counters move once per burst, not once per frame
+            if (others > 0) {
+                foreign.addAndGet(others);
+            }
             if (probes > 0) {
+                delivered.addAndGet(probes);
+                sessionDelivered.addAndGet(ofSession);
+                deliveredBytes.addAndGet(bytes);
+                if (slow > slowest) {
+                    slowest = slow;
+                }
                 lastRx = now; // probes only: a guest's own stream (txonly, flowgen) does not keep a drain waiting
             }
             work += n;
