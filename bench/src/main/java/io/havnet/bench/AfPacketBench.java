@@ -6,6 +6,7 @@ import io.havnet.dataplane.mbuf.Mbuf;
 import io.havnet.dataplane.mbuf.MbufPool;
 import io.havnet.dataplane.memory.HugePagePolicy;
 import io.havnet.dataplane.memory.MemoryRegion;
+import io.havnet.dataplane.memory.OffHeap;
 import io.havnet.dataplane.mempool.Mempool;
 import io.havnet.dataplane.net.PacketBuilder;
 import io.havnet.dataplane.os.Affinity;
@@ -112,7 +113,7 @@ public final class AfPacketBench {
             Mempool pool = MbufPool.builder("afp-tx", ram).count(8191).build();
             start(d, pool);
             int[] burst = new int[32];
-            MemorySegment fs = MemorySegment.ofArray(f);
+            MemorySegment fs = OffHeap.copyOf(f);
             long warm = System.nanoTime() + (long) (Math.min(1.0, seconds / 3) * 1e9);
             long t0 = 0;
             long r0 = 0;

@@ -485,24 +485,42 @@ public final class Mbuf {
      * @return the handle, or {@link #NONE} if the pool ran out (nothing is leaked)
      */
     public static int fromBytes(Mempool pool, byte[] frame) {
-        return fromBytes(pool, MemorySegment.ofArray(frame), 0, frame.length);
+        int head = chain(pool, frame.length);
+        int copied = 0;
+        for (int seg = head; seg != NONE; seg = next(seg)) {
+            int k = dataLen(seg);
+            MemorySegment.copy(frame, copied, segment(seg), ValueLayout.JAVA_BYTE, dataOffset(seg), k);
+            copied += k;
+        }
+        return head;
     }
 
     /** A packet holding {@code len} bytes of {@code src} at {@code off}; {@link #NONE} if out of mbufs. */
     public static int fromBytes(Mempool pool, MemorySegment src, long off, int len) {
+        int head = chain(pool, len);
+        long copied = 0;
+        for (int seg = head; seg != NONE; seg = next(seg)) {
+            int k = dataLen(seg);
+            MemorySegment.copy(src, off + copied, segment(seg), dataOffset(seg), k);
+            copied += k;
+        }
+        return head;
+    }
+
+    /** A chain of fresh mbufs of {@code pool} whose data lengths add up to {@code len}; {@link #NONE} if out of mbufs. */
+    private static int chain(Mempool pool, int len) {
         int head = alloc(pool);
         if (head == NONE) {
             return NONE;
         }
         int seg = head;
         int segs = 1;
-        int copied = 0;
+        int placed = 0;
         while (true) {
-            int k = Math.min(tailroom(seg), len - copied);
-            MemorySegment.copy(src, off + copied, segment(seg), dataOffset(seg) + dataLen(seg), k);
-            setDataLen(seg, dataLen(seg) + k);
-            copied += k;
-            if (copied == len) {
+            int k = Math.min(tailroom(seg), len - placed);
+            setDataLen(seg, k);
+            placed += k;
+            if (placed == len) {
                 break;
             }
             int nxt = alloc(pool);

@@ -1,5 +1,7 @@
 package io.havnet.dataplane.net;
 
+import io.havnet.dataplane.memory.OffHeap;
+
 import java.io.ByteArrayOutputStream;
 import java.lang.foreign.MemorySegment;
 import java.util.ArrayList;
@@ -177,7 +179,7 @@ public final class PacketBuilder {
         if (padTo > f.length) {
             f = java.util.Arrays.copyOf(f, padTo);
         }
-        MemorySegment s = MemorySegment.ofArray(f);
+        MemorySegment s = OffHeap.copyOf(f);
         // fill from the innermost layer outwards so lengths and checksums see final contents
         for (int i = layers.size() - 1; i >= 0; i--) {
             Layer l = layers.get(i);
@@ -201,8 +203,8 @@ public final class PacketBuilder {
                 case Ip6 ip -> {
                     Ipv6Flyweight h = new Ipv6Flyweight().wrap(s, off);
                     h.vtcFlow(6 << 28).payloadLength(len - 40).nextHeader(protocolOf(next)).hopLimit(ip.hopLimit());
-                    MemorySegment.copy(MemorySegment.ofArray(ip.src()), 0, s, off + Ipv6Flyweight.SRC, 16);
-                    MemorySegment.copy(MemorySegment.ofArray(ip.dst()), 0, s, off + Ipv6Flyweight.DST, 16);
+                    MemorySegment.copy(ip.src(), 0, s, Net.U8, off + Ipv6Flyweight.SRC, 16);
+                    MemorySegment.copy(ip.dst(), 0, s, Net.U8, off + Ipv6Flyweight.DST, 16);
                     fixL4Checksum(s, i, off, false, end);
                 }
                 case Ip6Ext x -> {
@@ -233,7 +235,7 @@ public final class PacketBuilder {
                 case Raw r -> { }
             }
         }
-        return f;
+        return s.toArray(Net.U8);
     }
 
     /** Computes the UDP/TCP/ICMPv6 checksum of the layer after the IP layer at index {@code ipIndex}. */

@@ -5,6 +5,7 @@ import io.havnet.dataplane.ethdev.EthDev;
 import io.havnet.dataplane.ethdev.LinkStatus;
 import io.havnet.dataplane.mbuf.Mbuf;
 import io.havnet.dataplane.mbuf.MbufDescriptor;
+import io.havnet.dataplane.memory.OffHeap;
 import io.havnet.dataplane.mempool.Mempool;
 import io.havnet.dataplane.net.MacAddress;
 import io.havnet.dataplane.stats.Counters;
@@ -32,7 +33,7 @@ public final class NullEthDev extends EthDev {
             throw new IllegalArgumentException("null PMD " + name + ": packet size " + packetSize + " out of range");
         }
         this.packetSize = packetSize;
-        this.template = template == null ? null : MemorySegment.ofArray(template.clone());
+        this.template = template == null ? null : OffHeap.copyOf(template);
     }
 
     /** Frames of {@code packetSize} bytes with undefined contents (DPDK's default, no copy). */

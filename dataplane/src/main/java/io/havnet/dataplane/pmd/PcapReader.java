@@ -1,5 +1,7 @@
 package io.havnet.dataplane.pmd;
 
+import io.havnet.dataplane.memory.OffHeap;
+
 import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
@@ -86,7 +88,7 @@ public final class PcapReader implements AutoCloseable {
                 arena.close();
                 throw new PcapFormatException("pcap " + path + ": truncated global header (" + size + " of 24 bytes)");
             }
-            MemorySegment seg = ch.map(FileChannel.MapMode.READ_ONLY, 0, size, arena);
+            MemorySegment seg = OffHeap.plain(ch.map(FileChannel.MapMode.READ_ONLY, 0, size, arena), arena);
             return new PcapReader(path, arena, seg);
         } catch (NoSuchFileException e) {
             arena.close();

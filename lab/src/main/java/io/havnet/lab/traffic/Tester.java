@@ -4,6 +4,7 @@ import io.havnet.dataplane.agent.Agent;
 import io.havnet.dataplane.clock.Clock;
 import io.havnet.dataplane.ethdev.EthDev;
 import io.havnet.dataplane.mbuf.Mbuf;
+import io.havnet.dataplane.memory.OffHeap;
 import io.havnet.dataplane.mempool.Mempool;
 import io.havnet.dataplane.net.EthernetFlyweight;
 import io.havnet.dataplane.net.Ipv4Flyweight;
@@ -311,12 +312,12 @@ public final class Tester implements Agent {
             for (int k = 0; k < sizes.length; k++) {
                 byte[] f = PacketBuilder.ethernet(target.mac(), MAC).ipv4(IP, target.ip(), 64)
                         .udpNoChecksum(10000, 9).padTo(sizes[k] - 4).build();
-                MemorySegment fs = MemorySegment.ofArray(f);
+                MemorySegment fs = arena.allocate(f.length, 8).copyFrom(OffHeap.copyOf(f));
                 fs.set(Net.BE32, P_MAGIC, MAGIC);
                 fs.set(Net.BE16, P_TARGET, (short) i);
                 new Ipv4Flyweight().wrap(fs, 14).updateChecksum();
                 new UdpFlyweight().wrap(fs, 34).checksum(0);
-                t[i][k] = arena.allocate(f.length, 8).copyFrom(fs);
+                t[i][k] = fs;
             }
         }
         return t;

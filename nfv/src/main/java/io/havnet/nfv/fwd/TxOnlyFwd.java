@@ -3,6 +3,7 @@ package io.havnet.nfv.fwd;
 import io.havnet.dataplane.clock.Clock;
 import io.havnet.dataplane.ethdev.EthDev;
 import io.havnet.dataplane.mbuf.Mbuf;
+import io.havnet.dataplane.memory.OffHeap;
 import io.havnet.dataplane.mempool.Mempool;
 import io.havnet.dataplane.net.Checksum;
 import io.havnet.dataplane.net.Ipv4Flyweight;
@@ -49,7 +50,7 @@ public final class TxOnlyFwd extends FwdEngine {
         this.count = count;
         this.clock = clock;
         byte[] t = TxTemplate.udp(size, tx.macAddress().value(), dstMac);
-        this.template = MemorySegment.ofArray(t);
+        this.template = OffHeap.copyOf(t);
         this.baseChecksum = new Ipv4Flyweight().wrap(template, TxTemplate.L3).checksum();
     }
 

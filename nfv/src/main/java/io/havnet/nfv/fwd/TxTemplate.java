@@ -1,5 +1,6 @@
 package io.havnet.nfv.fwd;
 
+import io.havnet.dataplane.memory.OffHeap;
 import io.havnet.dataplane.net.EthernetFlyweight;
 import io.havnet.dataplane.net.Ipv4Flyweight;
 import io.havnet.dataplane.net.Net;
@@ -35,13 +36,12 @@ public final class TxTemplate {
         if (size < MIN_SIZE || size > 9018) {
             throw new IllegalArgumentException("frame size " + size + " out of range [" + MIN_SIZE + ", 9018]");
         }
-        byte[] f = new byte[size];
-        MemorySegment s = MemorySegment.ofArray(f);
+        MemorySegment s = OffHeap.copyOf(new byte[size]);
         new EthernetFlyweight().wrap(s, 0).dst(dstMac).src(srcMac).etherType(Net.ETHER_TYPE_IPV4);
         new Ipv4Flyweight().wrap(s, L3).versionAndHeaderLength(20).tos(0).totalLength(size - L3).id(0)
                 .flagsAndFragment(0x4000).ttl(64).protocol(Net.IPPROTO_UDP).src(IP_SRC).dst(IP_DST).updateChecksum();
         new UdpFlyweight().wrap(s, L4).srcPort(UDP_SRC).dstPort(UDP_DST).length(size - L4).checksum(0);
-        return f;
+        return s.toArray(Net.U8);
     }
 
     /** Frame size without FCS for a wire size that includes it (64 → 60). */

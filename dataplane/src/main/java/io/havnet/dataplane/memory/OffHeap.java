@@ -1,0 +1,37 @@
+package io.havnet.dataplane.memory;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+
+/**
+ * Native copies of byte arrays, for frame templates and builders.
+ *
+ * <p>Why havnet never wraps an array ({@code MemorySegment.ofArray}) or works on a file mapping
+ * directly: every access to a segment goes through the JDK's shared access code, which the JIT
+ * compiles with the segment classes it saw at each call site. Packet memory is always a plain
+ * native segment; if a heap or mapped segment passes through the same code even a few thousand
+ * times (a packet builder, a template copied per packet), the call sites may see two or three
+ * classes, and whether the hot loops then get inlined accesses or virtual calls depends on
+ * the order things ran in. The ESP benchmark moved between 0.6 and 1.1 Mpps from one JVM to
+ * the next for that reason. Keeping every segment native keeps every access monomorphic.
+ */
+public final class OffHeap {
+    private OffHeap() {
+    }
+
+    /** A native segment holding a copy of {@code bytes}, freed by the garbage collector. */
+    public static MemorySegment copyOf(byte[] bytes) {
+        MemorySegment s = Arena.ofAuto().allocate(Math.max(1, bytes.length), 8);
+        MemorySegment.copy(bytes, 0, s, ValueLayout.JAVA_BYTE, 0, bytes.length);
+        return bytes.length == 0 ? s.asSlice(0, 0) : s;
+    }
+
+    /**
+     * A plain native view of {@code s} (same memory, same lifetime): what a file mapping is
+     * accessed through, so that mapped segments never reach the shared access code.
+     */
+    public static MemorySegment plain(MemorySegment s, Arena arena) {
+        return MemorySegment.ofAddress(s.address()).reinterpret(s.byteSize(), arena, null);
+    }
+}
