@@ -16,127 +16,197 @@ import io.havnet.dataplane.pmd.AfPacketEthDev;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.lang.invoke.VarHandle;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
-import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLongArray;
 
 /**
  * {@code havnet bench afpacket}: frames sent into one end of a veth pair and received at the
  * other, sender on CPU 0 and receiver on CPU 1 — through havnet's {@link AfPacketEthDev} (mbufs,
- * bursts of 32), and through a minimal sender and receiver that drive the same rings with nothing
- * else (a PACKET_TX_RING filled with one template, a TPACKET_V3 ring whose frames are only
- * counted), measured in the same run: three interleaved rounds each, the median round reported.
+ * bursts of 32) on one veth pair, and through a minimal sender and receiver that drive the same
+ * kind of rings with nothing else (a PACKET_TX_RING filled with one template, a TPACKET_V3 ring
+ * whose frames are only counted) on a second pair. Both are open for the whole run and take
+ * turns in slices of {@value #SLICE_MS} ms — the receiver thread polls only the side whose turn
+ * it is — so both see the same machine; on this kind of VM a side's rate moves by ±25 % from one
+ * second to the next, which made separate rounds of a few seconds disagree by as much.
  */
 public final class AfPacketBench {
+    static final int SLICE_MS = 50;
     private static final VarHandle INT = ValueLayout.JAVA_INT.varHandle();
-    private final String a;
-    private final String b;
+    private static final int HAVNET = 0;
+    private static final int MINIMAL = 1;
+    private static final int STOP = 2;
+    private final String havnetTx;
+    private final String havnetRx;
+    private final String minimalTx;
+    private final String minimalRx;
     private final double seconds;
     private final int frameSize;
 
-    public AfPacketBench(String a, String b, double seconds, int frameSize) {
-        this.a = a;
-        this.b = b;
+    /** Interfaces: havnet's sender and receiver on one veth pair, the minimal pair's on another. */
+    public AfPacketBench(String havnetTx, String havnetRx, String minimalTx, String minimalRx, double seconds, int frameSize) {
+        this.havnetTx = havnetTx;
+        this.havnetRx = havnetRx;
+        this.minimalTx = minimalTx;
+        this.minimalRx = minimalRx;
         this.seconds = seconds;
         this.frameSize = frameSize;
     }
 
     public Map<String, Object> run() {
-        // three interleaved rounds of each, the median round: both sides see the same machine noise
-        double[][] ms = new double[3][];
-        double[][] hs = new double[3][];
-        for (int r = 0; r < 3; r++) {
-            ms[r] = minimal();
-            hs[r] = havnet();
-        }
-        java.util.Comparator<double[]> byTx = java.util.Comparator.comparingDouble(x -> x[0]);
-        java.util.Arrays.sort(ms, byTx);
-        java.util.Arrays.sort(hs, byTx);
-        double[] minimal = ms[1];
-        double[] havnet = hs[1];
-        Map<String, Object> m = new LinkedHashMap<>();
-        m.put("frame_size", frameSize);
-        m.put("havnet_tx_mpps", Measure.r3(havnet[0] / 1e6));
-        m.put("havnet_rx_mpps", Measure.r3(havnet[1] / 1e6));
-        m.put("minimal_tx_mpps", Measure.r3(minimal[0] / 1e6));
-        m.put("minimal_rx_mpps", Measure.r3(minimal[1] / 1e6));
-        m.put("tx_vs_minimal", Measure.r3(havnet[0] / minimal[0]));
-        m.put("rx_vs_minimal", Measure.r3(havnet[1] / minimal[1]));
-        return m;
-    }
-
-    private byte[] frame() {
-        return PacketBuilder.ethernet(0x02BB00000001L, 0x02AA00000001L).ipv4("10.77.0.1", "10.77.0.2").udp(40000, 33333)
-                .padTo(frameSize - 4).build();
-    }
-
-    /** {tx pps, rx pps} through two AfPacketEthDev ports. */
-    private double[] havnet() {
-        AtomicBoolean stop = new AtomicBoolean();
-        AtomicLong rx = new AtomicLong();
-        AtomicLong tx = new AtomicLong();
-        AtomicBoolean rxReady = new AtomicBoolean();
-        byte[] f = frame();
+        byte[] f = PacketBuilder.ethernet(0x02BB00000001L, 0x02AA00000001L).ipv4("10.77.0.1", "10.77.0.2")
+                .udp(40000, 33333).padTo(frameSize - 4).build();
+        AtomicInteger turn = new AtomicInteger(HAVNET);
+        AtomicLongArray received = new AtomicLongArray(2);
+        AtomicInteger ready = new AtomicInteger();
+        RuntimeException[] failed = new RuntimeException[1];
         Thread receiver = new Thread(() -> {
             Affinity.pinCurrentThread(1);
             LcoreId.acquire();
-            try (MemoryRegion ram = MemoryRegion.allocate("afp-rx", 64L << 20, HugePagePolicy.NEVER);
-                 AfPacketEthDev d = AfPacketEthDev.open("bench-rx", b)) {
-                Mempool pool = MbufPool.builder("afp-rx", ram).count(16383).build();
-                start(d, pool);
-                int[] burst = new int[32];
-                rxReady.set(true);
-                long n = 0;
-                while (!stop.get()) {
-                    int k = d.rxBurst(0, burst, 0, 32);
-                    if (k > 0) {
-                        Mbuf.freeBulk(burst, 0, k);
-                        n += k;
-                        rx.lazySet(n);
+            try (HavnetRx h = new HavnetRx(havnetRx); MinimalRx m = new MinimalRx(minimalRx)) {
+                ready.set(1);
+                long hn = 0;
+                long mn = 0;
+                int t;
+                while ((t = turn.get()) != STOP) {
+                    if (t == HAVNET) {
+                        int k = h.poll();
+                        if (k > 0) {
+                            hn += k;
+                            received.lazySet(HAVNET, hn);
+                        }
+                    } else {
+                        int k = m.poll();
+                        if (k > 0) {
+                            mn += k;
+                            received.lazySet(MINIMAL, mn);
+                        }
                     }
                 }
-                d.close();
-                pool.close();
+            } catch (RuntimeException e) {
+                failed[0] = e;
+                ready.set(-1);
             } finally {
                 LcoreId.release();
             }
         }, "afp-rx");
         receiver.start();
-        while (!rxReady.get()) {
+        while (ready.get() == 0) {
             Thread.onSpinWait();
+        }
+        if (ready.get() < 0) {
+            join(receiver);
+            throw failed[0];
         }
         Affinity.pinCurrentThread(0);
         LcoreId.acquire();
-        try (MemoryRegion ram = MemoryRegion.allocate("afp-tx", 32L << 20, HugePagePolicy.NEVER);
-             AfPacketEthDev d = AfPacketEthDev.open("bench-tx", a)) {
-            Mempool pool = MbufPool.builder("afp-tx", ram).count(8191).build();
+        try (HavnetTx h = new HavnetTx(havnetTx, f); MinimalTx m = new MinimalTx(minimalTx, f)) {
+            long slice = SLICE_MS * 1_000_000L;
+            int warm = (int) Math.max(4, Math.min(20, seconds * 1000 / SLICE_MS / 3));
+            for (int i = 0; i < warm; i++) {
+                turn.set(HAVNET);
+                h.send(System.nanoTime() + slice);
+                turn.set(MINIMAL);
+                m.send(System.nanoTime() + slice);
+            }
+            drain(turn);
+            long[] rx0 = {received.get(HAVNET), received.get(MINIMAL)};
+            int perThird = (int) Math.max(2, Math.round(seconds * 1000 / SLICE_MS / 3));
+            long[] sent = new long[2];
+            long[] ns = new long[2];
+            List<Double> thirds = new ArrayList<>();
+            for (int third = 0; third < 3; third++) {
+                long[] s0 = sent.clone();
+                long[] n0 = ns.clone();
+                for (int i = 0; i < perThird; i++) {
+                    turn.set(HAVNET);
+                    long t0 = System.nanoTime();
+                    sent[HAVNET] += h.send(t0 + slice);
+                    long t1 = System.nanoTime();
+                    ns[HAVNET] += t1 - t0;
+                    turn.set(MINIMAL);
+                    sent[MINIMAL] += m.send(t1 + slice);
+                    ns[MINIMAL] += System.nanoTime() - t1;
+                }
+                double hr = (sent[HAVNET] - s0[HAVNET]) / (double) (ns[HAVNET] - n0[HAVNET]);
+                double mr = (sent[MINIMAL] - s0[MINIMAL]) / (double) (ns[MINIMAL] - n0[MINIMAL]);
+                thirds.add(Measure.r3(hr / mr));
+            }
+            drain(turn);
+            turn.set(STOP);
+            join(receiver);
+            double htx = sent[HAVNET] * 1e9 / ns[HAVNET];
+            double mtx = sent[MINIMAL] * 1e9 / ns[MINIMAL];
+            double hrx = (received.get(HAVNET) - rx0[HAVNET]) * 1e9 / ns[HAVNET];
+            double mrx = (received.get(MINIMAL) - rx0[MINIMAL]) * 1e9 / ns[MINIMAL];
+            Map<String, Object> r = new LinkedHashMap<>();
+            r.put("frame_size", frameSize);
+            r.put("slice_ms", SLICE_MS);
+            r.put("havnet_tx_mpps", Measure.r3(htx / 1e6));
+            r.put("havnet_rx_mpps", Measure.r3(hrx / 1e6));
+            r.put("minimal_tx_mpps", Measure.r3(mtx / 1e6));
+            r.put("minimal_rx_mpps", Measure.r3(mrx / 1e6));
+            r.put("tx_vs_minimal", Measure.r3(htx / mtx));
+            r.put("rx_vs_minimal", Measure.r3(hrx / mrx));
+            r.put("tx_vs_minimal_by_third", thirds);
+            return r;
+        } finally {
+            turn.set(STOP);
+            join(receiver);
+            LcoreId.release();
+        }
+    }
+
+    /** Lets the receiver take what is still in flight on each side (blocks retire 1 ms after their first frame). */
+    private static void drain(AtomicInteger turn) {
+        for (int side : new int[] {HAVNET, MINIMAL}) {
+            turn.set(side);
+            sleep(30);
+        }
+    }
+
+    private static void sleep(long ms) {
+        try {
+            Thread.sleep(ms);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    private static void join(Thread t) {
+        try {
+            t.join();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    /** havnet's sender: as testpmd's txonly, a bulk of mbufs with the template copied into each, one txBurst. */
+    private static final class HavnetTx implements AutoCloseable {
+        private final MemoryRegion ram = MemoryRegion.allocate("afp-tx", 32L << 20, HugePagePolicy.NEVER);
+        private final Mempool pool = MbufPool.builder("afp-tx", ram).count(8191).build();
+        private final AfPacketEthDev d;
+        private final MemorySegment template;
+        private final int len;
+        private final int[] burst = new int[32];
+
+        HavnetTx(String ifname, byte[] f) {
+            d = AfPacketEthDev.open("bench-tx", ifname);
             start(d, pool);
-            int[] burst = new int[32];
-            MemorySegment fs = OffHeap.copyOf(f);
-            long warm = System.nanoTime() + (long) (Math.min(1.0, seconds / 3) * 1e9);
-            long t0 = 0;
-            long r0 = 0;
+            template = OffHeap.copyOf(f);
+            len = f.length;
+        }
+
+        long send(long until) {
             long sent = 0;
-            boolean measuring = false;
-            long end = Long.MAX_VALUE;
-            while (true) {
-                long now = System.nanoTime();
-                if (!measuring && now >= warm) {
-                    measuring = true;
-                    t0 = now;
-                    r0 = rx.get();
-                    sent = 0;
-                    end = now + (long) (seconds * 1e9);
-                }
-                if (now >= end) {
-                    break;
-                }
-                // as testpmd's txonly does: a bulk of mbufs, the template copied into each
+            while (System.nanoTime() < until) {
                 int k = Mbuf.allocBulk(pool, burst, 0, 32);
                 for (int i = 0; i < k; i++) {
                     int m = burst[i];
-                    MemorySegment.copy(fs, 0, Mbuf.segment(m), Mbuf.append(m, f.length), f.length);
+                    MemorySegment.copy(template, 0, Mbuf.segment(m), Mbuf.append(m, len), len);
                 }
                 int s = d.txBurst(0, burst, 0, k);
                 if (s < k) {
@@ -144,19 +214,42 @@ public final class AfPacketBench {
                 }
                 sent += s;
             }
-            long ns = System.nanoTime() - t0;
-            long received = rx.get() - r0;
-            stop.set(true);
-            receiver.join();
-            tx.set(sent);
+            return sent;
+        }
+
+        @Override
+        public void close() {
             d.close();
             pool.close();
-            return new double[] {sent * 1e9 / ns, received * 1e9 / ns};
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException(e);
-        } finally {
-            LcoreId.release();
+            ram.close();
+        }
+    }
+
+    /** havnet's receiver: rxBurst into mbufs (each frame copied in), freed at once. */
+    private static final class HavnetRx implements AutoCloseable {
+        private final MemoryRegion ram = MemoryRegion.allocate("afp-rx", 64L << 20, HugePagePolicy.NEVER);
+        private final Mempool pool = MbufPool.builder("afp-rx", ram).count(16383).build();
+        private final AfPacketEthDev d;
+        private final int[] burst = new int[32];
+
+        HavnetRx(String ifname) {
+            d = AfPacketEthDev.open("bench-rx", ifname);
+            start(d, pool);
+        }
+
+        int poll() {
+            int k = d.rxBurst(0, burst, 0, 32);
+            if (k > 0) {
+                Mbuf.freeBulk(burst, 0, k);
+            }
+            return k;
+        }
+
+        @Override
+        public void close() {
+            d.close();
+            pool.close();
+            ram.close();
         }
     }
 
@@ -167,118 +260,108 @@ public final class AfPacketBench {
         d.start();
     }
 
-    /** {tx pps, rx pps} with bare rings: the peer. */
-    private double[] minimal() {
-        AtomicBoolean stop = new AtomicBoolean();
-        AtomicLong rx = new AtomicLong();
-        AtomicBoolean rxReady = new AtomicBoolean();
-        Thread receiver = new Thread(() -> {
-            Affinity.pinCurrentThread(1);
-            Posix p = new Posix();
-            int fd = p.socket(Posix.AF_PACKET, Posix.SOCK_RAW, 0x0300);
-            p.setsockoptInt(fd, 263, 10, 2); // TPACKET_V3
-            p.setsockoptInt(fd, 263, 23, 1);
+    /** The peer's receiver: a TPACKET_V3 ring whose blocks are counted and handed back. */
+    private static final class MinimalRx implements AutoCloseable {
+        private static final int BLOCK = 1 << 18;
+        private static final int BLOCKS = 64;
+        private final Posix p = new Posix();
+        private final int fd;
+        private final long addr;
+        private final long len = (long) BLOCK * BLOCKS;
+        private final MemorySegment ring;
+        private int blk;
+
+        MinimalRx(String ifname) {
+            fd = p.socket(Posix.AF_PACKET, Posix.SOCK_RAW, 0x0300);
+            p.setsockoptInt(fd, 263, 10, 2); // PACKET_VERSION: TPACKET_V3
+            p.setsockoptInt(fd, 263, 23, 1); // PACKET_IGNORE_OUTGOING
             MemorySegment req = p.scratch();
-            int block = 1 << 18;
-            int blocks = 64;
-            req.set(ValueLayout.JAVA_INT, 0, block);
-            req.set(ValueLayout.JAVA_INT, 4, blocks);
+            req.set(ValueLayout.JAVA_INT, 0, BLOCK);
+            req.set(ValueLayout.JAVA_INT, 4, BLOCKS);
             req.set(ValueLayout.JAVA_INT, 8, 2048);
-            req.set(ValueLayout.JAVA_INT, 12, block / 2048 * blocks);
-            req.set(ValueLayout.JAVA_INT, 16, 1);
+            req.set(ValueLayout.JAVA_INT, 12, BLOCK / 2048 * BLOCKS);
+            req.set(ValueLayout.JAVA_INT, 16, 1); // retire a block 1 ms after its first frame
             req.set(ValueLayout.JAVA_INT, 20, 0);
             req.set(ValueLayout.JAVA_INT, 24, 0);
-            p.setsockopt(fd, 263, 5, req.address(), 28);
-            long len = (long) block * blocks;
-            long addr = p.mmapShared(fd, len);
-            bindTo(p, fd, b, 0x0300);
-            MemorySegment ring = MemorySegment.ofAddress(addr).reinterpret(len);
-            rxReady.set(true);
-            long n = 0;
-            int blk = 0;
-            while (!stop.get()) {
-                long at = (long) blk * block;
-                if (((int) INT.getAcquire(ring, at + 8) & 1) == 0) {
-                    continue;
-                }
-                n += ring.get(ValueLayout.JAVA_INT, at + 12);
-                INT.setRelease(ring, at + 8, 0);
-                blk = (blk + 1) % blocks;
-                rx.lazySet(n);
+            p.setsockopt(fd, 263, 5, req.address(), 28); // PACKET_RX_RING
+            addr = p.mmapShared(fd, len);
+            bindTo(p, fd, ifname, 0x0300);
+            ring = MemorySegment.ofAddress(addr).reinterpret(len);
+        }
+
+        int poll() {
+            long at = (long) blk * BLOCK;
+            if (((int) INT.getAcquire(ring, at + 8) & 1) == 0) {
+                return 0;
             }
+            int n = ring.get(ValueLayout.JAVA_INT, at + 12);
+            INT.setRelease(ring, at + 8, 0);
+            blk = (blk + 1) % BLOCKS;
+            return n;
+        }
+
+        @Override
+        public void close() {
             p.munmap(addr, len);
             p.close(fd);
-        }, "minimal-rx");
-        receiver.start();
-        while (!rxReady.get()) {
-            Thread.onSpinWait();
         }
-        Affinity.pinCurrentThread(0);
-        Posix p = new Posix();
-        int fd = p.socket(Posix.AF_PACKET, Posix.SOCK_RAW, 0);
-        p.setsockoptInt(fd, 263, 10, 1); // TPACKET_V2
-        p.setsockoptInt(fd, 263, 20, 1); // QDISC_BYPASS
-        MemorySegment req = p.scratch();
-        int frames = (1 << 20) / 2048 * 2;
-        req.set(ValueLayout.JAVA_INT, 0, 1 << 20);
-        req.set(ValueLayout.JAVA_INT, 4, 2);
-        req.set(ValueLayout.JAVA_INT, 8, 2048);
-        req.set(ValueLayout.JAVA_INT, 12, frames);
-        p.setsockopt(fd, 263, 13, req.address(), 16);
-        long len = 2L << 20;
-        long addr = p.mmapShared(fd, len);
-        bindTo(p, fd, a, 0);
-        MemorySegment ring = MemorySegment.ofAddress(addr).reinterpret(len);
-        byte[] f = frame();
-        for (int i = 0; i < frames; i++) {
-            MemorySegment.copy(f, 0, ring, ValueLayout.JAVA_BYTE, (long) i * 2048 + 32, f.length);
-            ring.set(ValueLayout.JAVA_INT, (long) i * 2048 + 4, f.length);
-            ring.set(ValueLayout.JAVA_INT, (long) i * 2048 + 8, f.length);
+    }
+
+    /** The peer's sender: a PACKET_TX_RING filled once with the template; each send marks up to 32 frames and kicks. */
+    private static final class MinimalTx implements AutoCloseable {
+        private final Posix p = new Posix();
+        private final int fd;
+        private final int frames = (1 << 20) / 2048 * 2;
+        private final long len = 2L << 20;
+        private final long addr;
+        private final MemorySegment ring;
+        private int head;
+
+        MinimalTx(String ifname, byte[] f) {
+            fd = p.socket(Posix.AF_PACKET, Posix.SOCK_RAW, 0);
+            p.setsockoptInt(fd, 263, 10, 1); // TPACKET_V2
+            p.setsockoptInt(fd, 263, 20, 1); // PACKET_QDISC_BYPASS
+            MemorySegment req = p.scratch();
+            req.set(ValueLayout.JAVA_INT, 0, 1 << 20);
+            req.set(ValueLayout.JAVA_INT, 4, 2);
+            req.set(ValueLayout.JAVA_INT, 8, 2048);
+            req.set(ValueLayout.JAVA_INT, 12, frames);
+            p.setsockopt(fd, 263, 13, req.address(), 16); // PACKET_TX_RING
+            addr = p.mmapShared(fd, len);
+            bindTo(p, fd, ifname, 0);
+            ring = MemorySegment.ofAddress(addr).reinterpret(len);
+            for (int i = 0; i < frames; i++) {
+                MemorySegment.copy(f, 0, ring, ValueLayout.JAVA_BYTE, (long) i * 2048 + 32, f.length);
+                ring.set(ValueLayout.JAVA_INT, (long) i * 2048 + 4, f.length);
+                ring.set(ValueLayout.JAVA_INT, (long) i * 2048 + 8, f.length);
+            }
         }
-        int head = 0;
-        long warm = System.nanoTime() + (long) (Math.min(1.0, seconds / 3) * 1e9);
-        long t0 = 0;
-        long r0 = 0;
-        long sent = 0;
-        boolean measuring = false;
-        long end = Long.MAX_VALUE;
-        while (true) {
-            long now = System.nanoTime();
-            if (!measuring && now >= warm) {
-                measuring = true;
-                t0 = now;
-                r0 = rx.get();
-                sent = 0;
-                end = now + (long) (seconds * 1e9);
-            }
-            if (now >= end) {
-                break;
-            }
-            int k = 0;
-            for (; k < 32; k++) {
-                long at = (long) head * 2048;
-                if ((int) INT.getAcquire(ring, at) != 0) {
-                    break;
+
+        long send(long until) {
+            long sent = 0;
+            while (System.nanoTime() < until) {
+                int k = 0;
+                for (; k < 32; k++) {
+                    long at = (long) head * 2048;
+                    if ((int) INT.getAcquire(ring, at) != 0) {
+                        break;
+                    }
+                    INT.setRelease(ring, at, 1);
+                    head = head + 1 == frames ? 0 : head + 1;
                 }
-                INT.setRelease(ring, at, 1);
-                head = head + 1 == frames ? 0 : head + 1;
+                if (k > 0) {
+                    p.sendto(fd, 0L, 0L, Posix.MSG_DONTWAIT, 0L, 0);
+                    sent += k;
+                }
             }
-            if (k > 0) {
-                p.sendto(fd, 0L, 0L, Posix.MSG_DONTWAIT, 0L, 0);
-                sent += k;
-            }
+            return sent;
         }
-        long ns = System.nanoTime() - t0;
-        long received = rx.get() - r0;
-        stop.set(true);
-        try {
-            receiver.join();
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
+
+        @Override
+        public void close() {
+            p.munmap(addr, len);
+            p.close(fd);
         }
-        p.munmap(addr, len);
-        p.close(fd);
-        return new double[] {sent * 1e9 / ns, received * 1e9 / ns};
     }
 
     private static void bindTo(Posix p, int fd, String ifname, int proto) {
