@@ -111,4 +111,30 @@ public final class TestEnv {
             throw new IllegalStateException(e);
         }
     }
+
+    /**
+     * What the JIT did while {@code mainClass} ran in a JVM of its own on this test's class path
+     * ({@code -XX:+PrintCompilation}): a hot method that a tier gives up on stays in code that
+     * gathers no profile, and whether C2 ever compiles it then depends on timing.
+     */
+    public record CompileLog(String text) {
+        public static CompileLog of(String mainClass, String... args) {
+            java.util.List<String> cmd = new java.util.ArrayList<>(java.util.List.of(
+                    Path.of(System.getProperty("java.home"), "bin", "java").toString(), "--enable-native-access=ALL-UNNAMED",
+                    "-XX:+PrintCompilation", "-cp", System.getProperty("java.class.path"), mainClass));
+            cmd.addAll(java.util.List.of(args));
+            return new CompileLog(exec(cmd, null, 300).ok().out());
+        }
+
+        /** Compilations of havnet's methods that a tier skipped (a retry after concurrent class loading is not one). */
+        public java.util.List<String> skipped() {
+            return text.lines().filter(l -> l.contains("COMPILE SKIPPED") && l.contains("io.havnet.")
+                    && !l.contains("concurrent class loading")).map(String::strip).toList();
+        }
+
+        /** True when {@code method} ("Class::name", without package) was compiled by C2 (tier 4). */
+        public boolean reachedC2(String method) {
+            return text.lines().anyMatch(l -> l.contains(" 4       io.havnet.") && l.contains("." + method + " "));
+        }
+    }
 }

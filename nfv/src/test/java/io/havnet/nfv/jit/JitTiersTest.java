@@ -3,7 +3,6 @@ package io.havnet.nfv.jit;
 import io.havnet.dataplane.TestEnv;
 import org.junit.jupiter.api.Test;
 
-import java.nio.file.Path;
 import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -19,17 +18,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class JitTiersTest {
     @Test
     void everyNetworkFunctionsFastPathCompilesAtEveryTier() {
-        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        TestEnv.Result r = TestEnv.exec(List.of(java, "--enable-native-access=ALL-UNNAMED", "-XX:+PrintCompilation",
-                "-cp", System.getProperty("java.class.path"), HotLoops.class.getName(), "3"), null, 120).ok();
-        List<String> skipped = r.out().lines()
-                .filter(l -> l.contains("COMPILE SKIPPED") && !l.contains("concurrent class loading"))
-                .map(String::strip).toList();
-        assertEquals(List.of(), skipped, "methods a JIT tier gave up on");
+        TestEnv.CompileLog log = TestEnv.CompileLog.of(HotLoops.class.getName(), "3");
+        assertEquals(List.of(), log.skipped(), "methods a JIT tier gave up on");
         for (String m : List.of("EspEncap::process", "EspDecap::process", "VlanFunction::process", "VxlanEncap::process",
                 "VxlanDecap::process")) {
-            assertTrue(r.out().lines().anyMatch(l -> l.contains(" 4       io.havnet.nfv.") && l.contains(m)),
-                    m + " never reached C2 (tier 4)");
+            assertTrue(log.reachedC2(m), m + " never reached C2 (tier 4)");
         }
     }
 }
