@@ -252,6 +252,24 @@ public final class Host implements AutoCloseable {
         return !lcores.isEmpty();
     }
 
+    /**
+     * Parks every lcore of the host between rounds (see {@link Lcore#suspend()}): nothing moves
+     * until {@link #resume()}. Control operations that wait for the lcores (pause, destroy, set an
+     * app) must not be called meanwhile; {@link #stop()} and {@link #close()} may.
+     */
+    public synchronized void suspend() {
+        for (Lcore l : lcores) {
+            l.suspend();
+        }
+    }
+
+    /** Lets the lcores of a suspended host run again. */
+    public synchronized void resume() {
+        for (Lcore l : lcores) {
+            l.resume();
+        }
+    }
+
     /** Waits until {@code cond} holds, driving the host when it runs deterministically. */
     private void await(BooleanSupplier cond, String what) {
         long deadline = System.nanoTime() + 10_000_000_000L;

@@ -155,4 +155,43 @@ class LifecycleTest {
             assertNotNull(MacAddress.BROADCAST);
         }
     }
+
+    /** What {@code havnet bench paths} relies on to run three hosts in turns. */
+    @ParameterizedTest
+    @EnumSource(IoPath.class)
+    void aSuspendedHostMovesNoFrameUntilResumed(IoPath path) throws Exception {
+        try (HostTestBed b = new HostTestBed()) {
+            Vm vm = b.vm("s0", path, b.macswap());
+            io.havnet.nfv.fwd.MacSwapFwd reflector = new io.havnet.nfv.fwd.MacSwapFwd(b.tester, 0, b.tester, 0, 32);
+            b.fromWire(vm.spec().effectiveMac().value(), 64);
+            b.host.start(Host.Placement.twoCores());
+            try {
+                reflectUntil(reflector, () -> b.appTx("s0") >= 2000);
+                b.host.suspend();
+                long atSuspend = b.appTx("s0");
+                long end = System.nanoTime() + 50_000_000L;
+                while (System.nanoTime() < end) {
+                    reflector.doWork();
+                    Thread.sleep(1);
+                }
+                assertEquals(atSuspend, b.appTx("s0"), "a suspended host forwards nothing");
+                b.host.resume();
+                reflectUntil(reflector, () -> b.appTx("s0") >= atSuspend + 2000);
+                b.host.suspend();
+            } finally {
+                b.host.stop();
+            }
+            b.run();
+            b.assertNicConserved();
+        }
+    }
+
+    private static void reflectUntil(io.havnet.nfv.fwd.MacSwapFwd reflector, java.util.function.BooleanSupplier done) {
+        long deadline = System.nanoTime() + 20_000_000_000L;
+        while (!done.getAsBoolean()) {
+            assertTrue(System.nanoTime() < deadline, "the host forwards within 20 s");
+            reflector.doWork();
+            Thread.onSpinWait();
+        }
+    }
 }

@@ -90,6 +90,32 @@ class AgentTest {
     }
 
     @Test
+    void aSuspendedLcoreRunsNoRoundUntilResumedAndClosesWhileSuspended() throws Exception {
+        AtomicInteger calls = new AtomicInteger();
+        Lcore l = Lcore.builder().agent(() -> {
+            calls.incrementAndGet();
+            return 1;
+        }).start();
+        while (calls.get() < 100) {
+            Thread.sleep(1);
+        }
+        l.suspend();
+        int atSuspend = calls.get();
+        Thread.sleep(50);
+        assertEquals(atSuspend, calls.get(), "no round runs while suspended");
+        assertEquals(Thread.State.WAITING, l.thread().getState(), "the thread is parked, not spinning");
+        l.resume();
+        long deadline = System.nanoTime() + 10_000_000_000L;
+        while (calls.get() < atSuspend + 100 && System.nanoTime() < deadline) {
+            Thread.sleep(1);
+        }
+        assertTrue(calls.get() >= atSuspend + 100, "rounds run again after resume");
+        l.suspend();
+        l.close();
+        assertFalse(l.isRunning());
+    }
+
+    @Test
     void aFailingAgentStopsItsLcoreAndTheFailureIsReported() {
         Lcore l = Lcore.builder().name("lcore-fails").agent(new Agent() {
             @Override
