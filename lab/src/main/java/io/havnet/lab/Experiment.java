@@ -379,6 +379,15 @@ public final class Experiment implements AutoCloseable {
 
     /** {@link #warmUp(double)} with the time on the lcores bounded by {@code maxSettleSeconds} (0: none). */
     public void warmUp(double secondsPerPath, double maxSettleSeconds) {
+        warmUp(secondsPerPath, maxSettleSeconds, false);
+    }
+
+    /**
+     * {@link #warmUp(double, double)}; with {@code leaveRunning} the lcores that ran the second
+     * stage go on running into the measurement instead of stopping (new lcore threads made the
+     * first measured phase's latency tail milliseconds longer than the later phases').
+     */
+    public void warmUp(double secondsPerPath, double maxSettleSeconds, boolean leaveRunning) {
         if (host.running()) {
             throw new IllegalStateException("warm up before the host starts");
         }
@@ -400,7 +409,11 @@ public final class Experiment implements AutoCloseable {
                         offerEach(tc, sizes, 0.1);
                     } while (System.nanoTime() - t0 < 500_000_000L);
                 }, 0.02, 2, (long) (maxSettleSeconds * 1000));
-            } finally {
+            } catch (RuntimeException | Error e) {
+                stop();
+                throw e;
+            }
+            if (!leaveRunning) {
                 stop();
             }
         }

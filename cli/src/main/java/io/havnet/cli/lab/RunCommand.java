@@ -125,7 +125,7 @@ public final class RunCommand implements Runnable {
                 results.put("real", e.runReal(secs, p));
             } else {
                 p.accept("warming up (not measured)");
-                e.warmUp(0.5);
+                e.warmUp(0.5, 10, true); // the measured phases go on on the lcores that warmed up
                 List<Map<String, Object>> runs = new ArrayList<>();
                 for (Scenario.FrameSize size : s.traffic().sizes()) {
                     p.accept(size + " frames");

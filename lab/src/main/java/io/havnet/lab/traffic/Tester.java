@@ -57,7 +57,12 @@ public final class Tester implements Agent {
     private final int[] rx = new int[64];
     private final int[] tx = new int[256];
     private int txCount;
-    private final Recorder latency = new Recorder(3);
+    /** Longest latency told apart: a minute (longer ones are recorded as a minute). */
+    public static final long MAX_LATENCY_NS = 60_000_000_000L;
+    // A fixed range: an auto-resizing recorder grows by catching an ArrayIndexOutOfBoundsException
+    // on the tester's lcore whenever a latency exceeds the range so far — an exception, a
+    // deoptimization of this agent and a copy of the counts, in the middle of the data path.
+    private final Recorder latency = new Recorder(1, MAX_LATENCY_NS, 3);
     private final AtomicLong offered = new AtomicLong();
     private final AtomicLong delivered = new AtomicLong();
     private final AtomicLong deliveredBytes = new AtomicLong();
@@ -187,7 +192,7 @@ public final class Tester implements Agent {
                     long ts = s.get(ValueLayout.JAVA_LONG_UNALIGNED, off + P_TS);
                     long lat = now - ts;
                     if (lat > 0) {
-                        latency.recordValue(lat);
+                        latency.recordValue(Math.min(lat, MAX_LATENCY_NS));
                         slow = Math.max(slow, lat);
                     }
                     probes++;

@@ -132,6 +132,32 @@ class TesterTest {
         assertTrue(tester.allReturned());
     }
 
+    @Test
+    void aLatencyFarLongerThanAnyBeforeIsRecordedWithoutAllocating() {
+        // an auto-resizing histogram grows (an exception, new arrays, a copy) on the tester's lcore
+        // the first time a latency exceeds everything before it
+        com.sun.management.ThreadMXBean threads = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
+        MacSwapFwd far = new MacSwapFwd(wire[1], 0, wire[1], 0, 32);
+        tester.start(TARGETS, new Scenario.FrameSize(64), 16, 0, 1);
+        run(far, 200_000); // latencies of 1 µs; the JIT compiles both sides
+        tester.takeLatency();
+        run(far, 10);
+        clock.advance(10_000_000_000L); // the probes the far end just reflected come back 10 s late
+        long before = threads.getCurrentThreadAllocatedBytes();
+        tester.doWork();
+        long allocated = threads.getCurrentThreadAllocatedBytes() - before;
+        assertEquals(0, allocated, "bytes allocated recording a latency of 10 s");
+        Histogram lat = tester.takeLatency();
+        assertTrue(lat.getMaxValue() >= 9_990_000_000L, "the 10 s latency is in the histogram: " + lat.getMaxValue());
+        tester.drain();
+        for (int i = 0; i < 10_000 && !tester.allReturned(); i++) {
+            clock.advance(1_000);
+            tester.doWork();
+            far.doWork();
+        }
+        assertTrue(tester.allReturned());
+    }
+
     private void run(MacSwapFwd far, int steps) {
         for (int i = 0; i < steps; i++) {
             clock.advance(1_000);
