@@ -119,6 +119,68 @@ class RealIoTest {
     }
 
     @Test
+    void severalRxQueuesShareTheTrafficByFlowAndPromiscuousModeShowsOnTheInterface() {
+        sh("ip", "link", "add", A, "type", "veth", "peer", "name", B);
+        sh("ip", "link", "set", A, "up");
+        sh("ip", "link", "set", B, "up");
+        sh("sysctl", "-qw", "net.ipv6.conf." + A + ".disable_ipv6=1");
+        sh("sysctl", "-qw", "net.ipv6.conf." + B + ".disable_ipv6=1");
+        try (EthDev a = start(AfPacketEthDev.open("a", A)); AfPacketEthDev b = AfPacketEthDev.open("b", B)) {
+            b.configure(2, 1, EthConf.defaults());
+            b.setPromiscuous(true);
+            b.rxQueueSetup(0, 1024, pool);
+            b.rxQueueSetup(1, 1024, pool);
+            b.txQueueSetup(0, 1024);
+            b.start();
+            String shown = TestEnv.exec(List.of("ip", "-d", "link", "show", B), null, 10).ok().out();
+            assertTrue(shown.matches("(?s).*promiscuity [1-9].*"),
+                    "the interface is in promiscuous mode while the port runs (packet sockets set a count): " + shown);
+            int flows = 64;
+            int[] burst = new int[1];
+            int[] queueOfFlow = new int[flows];
+            Arrays.fill(queueOfFlow, -1);
+            int[] perQueue = new int[2];
+            for (int i = 0; i < 8 * flows; i++) {
+                byte[] f = PacketBuilder.ethernet(0x02BB00000001L, 0x02AA00000001L).ipv4("10.77.0.1", "10.77.0.2")
+                        .udp(40000 + i % flows, 33333).payload(new byte[] {(byte) i}).build();
+                burst[0] = Mbuf.fromBytes(pool, f);
+                while (a.txBurst(0, burst, 0, 1) == 0) {
+                    Thread.onSpinWait();
+                }
+                if (i % 32 == 31) {
+                    pollBoth(b, queueOfFlow, perQueue); // the receiver polls as it would on its lcore
+                }
+            }
+            long end = System.currentTimeMillis() + 5000;
+            while (perQueue[0] + perQueue[1] < 8 * flows && System.currentTimeMillis() < end) {
+                pollBoth(b, queueOfFlow, perQueue);
+            }
+            assertEquals(8 * flows, perQueue[0] + perQueue[1], "every frame arrived on one of the queues; kernel drops "
+                    + b.kernelDrops() + " " + TestEnv.exec(List.of("ip", "-s", "link", "show", B), null, 10).out());
+            assertTrue(perQueue[0] > 0 && perQueue[1] > 0, "both queues carry flows: " + Arrays.toString(perQueue));
+        }
+        String after = TestEnv.exec(List.of("ip", "-d", "link", "show", B), null, 10).ok().out();
+        assertTrue(after.contains("promiscuity 0 "), "closing the port takes the interface out of promiscuous mode: " + after);
+    }
+
+    /** Takes what both RX queues of {@code b} hold; each flow (UDP source port) must stay on one queue. */
+    private static void pollBoth(AfPacketEthDev b, int[] queueOfFlow, int[] perQueue) {
+        int[] rx = new int[64];
+        for (int q = 0; q < 2; q++) {
+            int n = b.rxBurst(q, rx, 0, rx.length);
+            for (int i = 0; i < n; i++) {
+                byte[] f = Mbuf.toBytes(rx[i]);
+                Mbuf.free(rx[i]);
+                int flow = ((f[34] & 0xFF) << 8 | f[35] & 0xFF) - 40000;
+                assertTrue(queueOfFlow[flow] == -1 || queueOfFlow[flow] == q,
+                        "flow " + flow + " arrived on queues " + queueOfFlow[flow] + " and " + q);
+                queueOfFlow[flow] = q;
+                perQueue[q]++;
+            }
+        }
+    }
+
+    @Test
     void aTapPortIsALinuxInterface() {
         MacAddress mac = MacAddress.parse("02:00:00:00:7a:01");
         try (TapEthDev tap = TapEthDev.create("tap", A, mac)) {
