@@ -163,6 +163,52 @@ class RealIoTest {
         assertTrue(after.contains("promiscuity 0 "), "closing the port takes the interface out of promiscuous mode: " + after);
     }
 
+    @Test
+    void aTapPortWithTwoQueuePairsIsAMultiQueueInterfaceAndEveryQueueCarries() {
+        MacAddress mac = MacAddress.parse("02:00:00:00:7a:02");
+        try (TapEthDev tap = TapEthDev.create("tapmq", A, mac)) {
+            tap.configure(2, 2, EthConf.defaults());
+            for (int q = 0; q < 2; q++) {
+                tap.rxQueueSetup(q, 1024, pool);
+                tap.txQueueSetup(q, 1024);
+            }
+            tap.start();
+            tap.setAdminUp(true);
+            sh("sysctl", "-qw", "net.ipv6.conf." + A + ".disable_ipv6=1");
+            String show = TestEnv.exec(List.of("ip", "-d", "link", "show", A), null, 30).ok().out();
+            assertTrue(show.contains("multi_queue") && show.contains("numqueues 2"), show);
+            try (EthDev watch = start(AfPacketEthDev.open("watch", A))) {
+                for (int q = 0; q < 2; q++) {
+                    byte[] f = PacketBuilder.ethernet(0x02BB00000001L, mac.value()).ipv4("10.78.0.1", "10.78.0.2")
+                            .udp(7 + q, 9).payload(new byte[60]).build();
+                    int[] one = {Mbuf.fromBytes(pool, f)};
+                    assertEquals(1, tap.txBurst(q, one, 0, 1));
+                    List<byte[]> got = receive(watch, 1, 3000);
+                    assertEquals(1, got.size(), "what queue " + q + " sends, Linux receives");
+                    assertArrayEquals(f, got.getFirst());
+                }
+            }
+            // what Linux sends out of the interface comes out of one of the queues
+            sh("ip", "addr", "add", "10.78.0.1/24", "dev", A);
+            TestEnv.exec(List.of("ping", "-c", "1", "-W", "1", "10.78.0.2"), null, 10);
+            int[] rx = new int[16];
+            int n = 0;
+            long end = System.currentTimeMillis() + 3000;
+            while (n == 0 && System.currentTimeMillis() < end) {
+                for (int q = 0; q < 2 && n == 0; q++) {
+                    n = tap.rxBurst(q, rx, 0, rx.length);
+                }
+            }
+            assertTrue(n > 0, "the kernel's ARP request came out of a queue");
+            Mbuf.freeBulk(rx, 0, n);
+            for (int q = 0; q < 2; q++) {
+                while ((n = tap.rxBurst(q, rx, 0, rx.length)) > 0) {
+                    Mbuf.freeBulk(rx, 0, n);
+                }
+            }
+        }
+    }
+
     /** Takes what both RX queues of {@code b} hold; each flow (UDP source port) must stay on one queue. */
     private static void pollBoth(AfPacketEthDev b, int[] queueOfFlow, int[] perQueue) {
         int[] rx = new int[64];
