@@ -402,6 +402,7 @@ public final class Experiment implements AutoCloseable {
             // the same traffic on the lcores, which compile anew there (on-stack replacement, other
             // inlining): turns of at least half a second until two in a row spent under 2 % compiling
             start();
+            boolean settled = false;
             try {
                 JitSettle.await(() -> {
                     long t0 = System.nanoTime();
@@ -409,12 +410,11 @@ public final class Experiment implements AutoCloseable {
                         offerEach(tc, sizes, 0.1);
                     } while (System.nanoTime() - t0 < 500_000_000L);
                 }, 0.02, 2, (long) (maxSettleSeconds * 1000));
-            } catch (RuntimeException | Error e) {
-                stop();
-                throw e;
-            }
-            if (!leaveRunning) {
-                stop();
+                settled = true;
+            } finally {
+                if (!settled || !leaveRunning) {
+                    stop();
+                }
             }
         }
         tester.takeLatency();

@@ -22,9 +22,9 @@ public final class OffHeap {
 
     /** A native segment holding a copy of {@code bytes}, freed by the garbage collector. */
     public static MemorySegment copyOf(byte[] bytes) {
-        MemorySegment s = Arena.ofAuto().allocate(Math.max(1, bytes.length), 8);
+        MemorySegment s = Arena.ofAuto().allocate(bytes.length, 8);
         MemorySegment.copy(bytes, 0, s, ValueLayout.JAVA_BYTE, 0, bytes.length);
-        return bytes.length == 0 ? s.asSlice(0, 0) : s;
+        return s;
     }
 
     /**

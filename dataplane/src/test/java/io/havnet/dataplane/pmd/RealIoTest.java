@@ -52,6 +52,15 @@ class RealIoTest {
         TestEnv.exec(List.of(cmd), null, 30).ok();
     }
 
+    /** The veth pair A–B, up, without IPv6 chatter. */
+    static void vethPair() {
+        sh("ip", "link", "add", A, "type", "veth", "peer", "name", B);
+        for (String i : List.of(A, B)) {
+            sh("ip", "link", "set", i, "up");
+            sh("sysctl", "-qw", "net.ipv6.conf." + i + ".disable_ipv6=1");
+        }
+    }
+
     EthDev start(EthDev d) {
         d.configure(1, 1, EthConf.defaults());
         d.rxQueueSetup(0, 1024, pool);
@@ -76,11 +85,7 @@ class RealIoTest {
 
     @Test
     void framesCrossAVethPairBetweenTwoAfPacketPorts() {
-        sh("ip", "link", "add", A, "type", "veth", "peer", "name", B);
-        sh("ip", "link", "set", A, "up");
-        sh("ip", "link", "set", B, "up");
-        sh("sysctl", "-qw", "net.ipv6.conf." + A + ".disable_ipv6=1");
-        sh("sysctl", "-qw", "net.ipv6.conf." + B + ".disable_ipv6=1");
+        vethPair();
         try (EthDev a = start(AfPacketEthDev.open("a", A)); EthDev b = start(AfPacketEthDev.open("b", B))) {
             assertTrue(a.link().up(), a.link().toString());
             List<byte[]> sent = new ArrayList<>();
@@ -120,11 +125,7 @@ class RealIoTest {
 
     @Test
     void severalRxQueuesShareTheTrafficByFlowAndPromiscuousModeShowsOnTheInterface() {
-        sh("ip", "link", "add", A, "type", "veth", "peer", "name", B);
-        sh("ip", "link", "set", A, "up");
-        sh("ip", "link", "set", B, "up");
-        sh("sysctl", "-qw", "net.ipv6.conf." + A + ".disable_ipv6=1");
-        sh("sysctl", "-qw", "net.ipv6.conf." + B + ".disable_ipv6=1");
+        vethPair();
         try (EthDev a = start(AfPacketEthDev.open("a", A)); AfPacketEthDev b = AfPacketEthDev.open("b", B)) {
             b.configure(2, 1, EthConf.defaults());
             b.setPromiscuous(true);

@@ -311,13 +311,12 @@ public final class Tester implements Agent {
     private static MemorySegment[][] templates(List<Target> targets, FrameSize size) {
         int[] sizes = size.imix() ? IMIX : new int[] {size.bytes()};
         MemorySegment[][] t = new MemorySegment[targets.size()][sizes.length];
-        java.lang.foreign.Arena arena = java.lang.foreign.Arena.ofAuto();
         for (int i = 0; i < targets.size(); i++) {
             Target target = targets.get(i);
             for (int k = 0; k < sizes.length; k++) {
                 byte[] f = PacketBuilder.ethernet(target.mac(), MAC).ipv4(IP, target.ip(), 64)
                         .udpNoChecksum(10000, 9).padTo(sizes[k] - 4).build();
-                MemorySegment fs = arena.allocate(f.length, 8).copyFrom(OffHeap.copyOf(f));
+                MemorySegment fs = OffHeap.copyOf(f);
                 fs.set(Net.BE32, P_MAGIC, MAGIC);
                 fs.set(Net.BE16, P_TARGET, (short) i);
                 new Ipv4Flyweight().wrap(fs, 14).updateChecksum();
