@@ -23,6 +23,7 @@ import io.havnet.nic.Nic;
 import io.havnet.nic.engine.NicCounters;
 import io.havnet.nic.driver.PfDriver;
 import io.havnet.nic.driver.PoolEthDev;
+import io.havnet.nic.driver.VmdqQueuePair;
 import io.havnet.nic.driver.IxgbeEthDev;
 import io.havnet.nic.driver.VfEthDev;
 import io.havnet.platform.Platform;
@@ -383,18 +384,14 @@ public final class Host implements AutoCloseable {
         VmSpec s = vm.spec;
         vm.vmdqPool = pf.allocateVmdqPool(s.effectiveMac().value(), s.vlan());
         pf.setPoolSpoofCheck(vm.vmdqPool, s.spoofCheck());
-        vm.poolPort = pf.openPool(s.name() + "-pool", vm.vmdqPool, hostRegion);
-        vm.poolPort.configure(1, 1, EthConf.defaults());
-        vm.poolPort.rxQueueSetup(0, 256, hostPool);
-        vm.poolPort.txQueueSetup(0, 256);
-        vm.poolPort.start();
         vm.backend = new VirtioNetBackend(s.name() + "-virtio", vm.memory, s.effectiveMac().value(), vm.component,
                 hypervisor);
+        // the pool's queue pair takes the guest's own buffers (2 KiB each, as the guest's mbufs hold)
+        VmdqQueuePair queues = new VmdqQueuePair(s.name() + "-pool", nic, vm.vmdqPool, hostRegion, 256, 256, 2);
+        vm.relay = new VmdqRelay(s.name() + "-relay", queues, vm.memory, vm.backend, hypervisor);
         startVnic(vm, VirtioNetPmd.probe(s.name() + "-eth0", vm.backend, vm.memory.region(), s.pollMode()));
         countResetDrops(vm);
-        hypervisor.addDrops(s.name() + "-pool", vm.poolPort.resetDrops(), IxgbeEthDev.RX_DROPPED_ON_RESET,
-                IxgbeEthDev.TX_DROPPED_ON_RESET);
-        vm.relay = new VmdqRelay(s.name() + "-relay", vm.poolPort, vm.backend, hostPool, hypervisor);
+        vm.relay.start();
         relays.add(vm.relay);
     }
 
@@ -519,11 +516,13 @@ public final class Host implements AutoCloseable {
     }
 
     private void teardown(Vm vm) {
+        if (vm.relay != null) {
+            // the NIC gives back the guest's buffers (TX chains returned used) before the guest's
+            // driver counts what its rings still hold and the RAM goes
+            vm.relay.stop();
+        }
         if (vm.vnic != null) {
             vm.vnic.close();
-        }
-        if (vm.poolPort != null) {
-            vm.poolPort.close();
         }
         if (vm.vmdqPool >= 0) {
             pf.releaseVmdqPool(vm.vmdqPool);

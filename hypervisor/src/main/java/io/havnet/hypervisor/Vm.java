@@ -7,7 +7,6 @@ import io.havnet.hypervisor.memory.GuestMemory;
 import io.havnet.hypervisor.virtio.VirtioNetBackend;
 import io.havnet.hypervisor.vmdq.VmdqRelay;
 import io.havnet.hypervisor.vswitch.SwitchPort;
-import io.havnet.nic.driver.PoolEthDev;
 import io.havnet.platform.iommu.IommuDomain;
 
 /**
@@ -30,7 +29,6 @@ public final class Vm {
     VirtioNetBackend backend;
     SwitchPort switchPort;
     int vmdqPool = -1;
-    PoolEthDev poolPort;
     VmdqRelay relay;
     // sriov
     int vf = -1;
@@ -80,6 +78,11 @@ public final class Vm {
     /** The assigned VF, or -1. */
     public int vf() {
         return vf;
+    }
+
+    /** The VMDq relay that lends this VM's buffers to its pool's queues, or null on another path. */
+    public VmdqRelay relay() {
+        return relay;
     }
 
     /** The VMDq pool, or -1. */

@@ -71,6 +71,8 @@ public final class VirtioNetBackend {
     private long txCopiedBytes;
     private long rxFrames;
     private long txFrames;
+    private volatile Runnable resetHook;
+    private int peekedHead = -1;
 
     public VirtioNetBackend(String name, GuestMemory mem, long mac, Component vm, Component hypervisor) {
         this.name = name;
@@ -140,6 +142,16 @@ public final class VirtioNetBackend {
             throw new IllegalArgumentException(name + ": bad queue " + q + " size " + size);
         }
         Queue v = queues[q];
+        // the rings themselves must lie in guest RAM (virtio 1.2 §2.7: 16-, 2- and 4-byte aligned),
+        // or the device would read and write host memory on the guest's say-so
+        if (mem.checkedOffset(descGpa, 16L * size) < 0 || mem.checkedOffset(availGpa, 6 + 2L * size) < 0
+                || mem.checkedOffset(usedGpa, 6 + 8L * size) < 0 || (descGpa & 15) != 0 || (availGpa & 1) != 0
+                || (usedGpa & 3) != 0) {
+            v.enabled = false;
+            broken(String.format("queue %d: rings at 0x%x/0x%x/0x%x for %d entries outside guest RAM or misaligned", q,
+                    descGpa, availGpa, usedGpa, size));
+            return;
+        }
         v.size = size;
         v.desc = descGpa;
         v.avail = availGpa;
@@ -171,6 +183,10 @@ public final class VirtioNetBackend {
     }
 
     private void reset() {
+        Runnable h = resetHook;
+        if (h != null) {
+            h.run(); // a device that lent guest buffers to hardware takes them back before it forgets its queues
+        }
         status = 0;
         driverFeatures = 0;
         brokenReason = null;
@@ -512,6 +528,228 @@ public final class VirtioNetBackend {
             v.lastAvail = (v.lastAvail + 1) & 0xFFFF;
         }
         return len;
+    }
+
+    // ------------------------------------------------------------------ zero-copy data path (hypervisor thread)
+    //
+    // For a device whose frames hardware reads and writes in guest RAM directly (the VMDq relay):
+    // the device lends the guest's buffers to a NIC queue and completes them when the NIC is done.
+
+    /**
+     * Runs {@code hook} whenever the driver resets the device (status 0), before the device
+     * forgets its queues: a relay that lent guest buffers to a NIC queue stops the queue there,
+     * so that no DMA lands in a buffer the driver reclaims.
+     */
+    public void onReset(Runnable hook) {
+        this.resetHook = hook;
+    }
+
+    /** Whether the driver accepted mergeable RX buffers (a frame may span several of them). */
+    public boolean mergeableRx() {
+        return (driverFeatures & 1L << Virtio.F_NET_MRG_RXBUF) != 0;
+    }
+
+    /** RX buffers the guest has posted that the device has not taken (0 when not ready or lying). */
+    public int rxAvailable() {
+        if (!ready()) {
+            return 0;
+        }
+        Queue v = queues[Virtio.RX_QUEUE];
+        int n = (availIdx(v) - v.lastAvail) & 0xFFFF;
+        if (n > v.size) {
+            broken("RX avail index is more than a ring ahead of " + v.lastAvail);
+            return 0;
+        }
+        return n;
+    }
+
+    /**
+     * Takes the next RX buffer the guest posted, for hardware to fill: one writable descriptor of
+     * at least {@code minLen} bytes inside guest RAM (anything else puts the device in NEEDS_RESET,
+     * naming why). Call only while {@link #rxAvailable()} says there is one.
+     *
+     * @return {@code gpa << 16 | descriptor id}, or -1 when the buffer was refused
+     */
+    public long takeRxBuffer(int minLen) {
+        Queue v = queues[Virtio.RX_QUEUE];
+        int mask = v.size - 1;
+        int head = Short.toUnsignedInt(ram.get(U16, v.avail + Virtio.RING_ENTRIES + 2L * (v.lastAvail & mask)));
+        if (head > mask) {
+            broken("RX descriptor index " + head + " outside a ring of " + v.size);
+            return -1;
+        }
+        long d = v.desc + (long) Virtio.DESC_SIZE * head;
+        long addr = ram.get(U64, d + Virtio.DESC_ADDR);
+        int blen = ram.get(U32, d + Virtio.DESC_LEN);
+        int flags = Short.toUnsignedInt(ram.get(U16, d + Virtio.DESC_FLAGS));
+        if ((flags & Virtio.DESC_F_WRITE) == 0 || blen <= 0 || mem.checkedOffset(addr, blen) < 0) {
+            broken(String.format("RX descriptor %d: address 0x%x length %d outside guest RAM or not writable", head,
+                    addr, blen));
+            return -1;
+        }
+        if ((flags & (Virtio.DESC_F_NEXT | Virtio.DESC_F_INDIRECT)) != 0 || blen < minLen) {
+            broken(String.format("RX descriptor %d: a VMDq queue fills single buffers of at least %d bytes"
+                    + " (header included); this one is %d bytes%s", head, minLen, blen,
+                    (flags & Virtio.DESC_F_NEXT) != 0 ? " and chained" : ""));
+            return -1;
+        }
+        v.lastAvail = (v.lastAvail + 1) & 0xFFFF;
+        return addr << 16 | head;
+    }
+
+    /** Writes the virtio-net header of a frame the hardware placed after it in the buffer at {@code gpa}. */
+    public void rxHeader(long gpa, int numBuffers) {
+        ram.set(U64, gpa, 0L);
+        ram.set(U32, gpa + 8, 0);
+        ram.set(U16, gpa + Virtio.NET_HDR_NUM_BUFFERS, (short) numBuffers);
+    }
+
+    /** Returns RX buffer {@code id} to the guest with {@code len} bytes written. */
+    public void rxUsed(int id, int len) {
+        putUsed(queues[Virtio.RX_QUEUE], id, len);
+    }
+
+    /** Publishes the RX buffers returned since the last call ({@code frames} frames) and interrupts if asked. */
+    public void rxPublish(int frames, long copiedBytes, int oldUsed) {
+        Queue v = queues[Virtio.RX_QUEUE];
+        if (v.usedIdx != oldUsed) {
+            publishUsed(v);
+            maybeInterrupt(v, oldUsed, vm.counters());
+        }
+        rxFrames += frames;
+        rxCopiedBytes += copiedBytes;
+    }
+
+    /** The RX used index now (pass it to {@link #rxPublish} after returning buffers). */
+    public int rxUsedIdx() {
+        return queues[Virtio.RX_QUEUE].usedIdx;
+    }
+
+    /** The device has no RX buffer left: ask the guest to notify when it posts more. */
+    public void rxIdle() {
+        if (ready()) {
+            armNotify(queues[Virtio.RX_QUEUE]);
+        }
+    }
+
+    public static final int TX_NONE = 0;
+    public static final int TX_BAD = -1;
+    public static final int TX_TOO_MANY = -2;
+
+    /**
+     * Looks at the next frame the guest transmitted without taking it: its pieces (guest
+     * addresses and lengths, the virtio-net header skipped, empty pieces left out) go to
+     * {@code addr}/{@code len}. A chain that lies (outside RAM, loops, not readable) puts the
+     * device in NEEDS_RESET; one too short for an Ethernet header is returned used and counted,
+     * as in {@link #fromGuest}.
+     *
+     * @return pieces (≥ 1; the head is {@link #peekedHead()}), {@link #TX_NONE}, {@link #TX_BAD}
+     *         (counted and returned to the guest; go on) or {@link #TX_TOO_MANY} (more than
+     *         {@code max} pieces; the caller takes it and decides)
+     */
+    public int peekTx(long[] addr, int[] len, int max) {
+        if (!ready()) {
+            return TX_NONE;
+        }
+        Queue v = queues[Virtio.TX_QUEUE];
+        int avail = availIdx(v);
+        if (avail == v.lastAvail) {
+            armNotify(v);
+            return TX_NONE;
+        }
+        if (((avail - v.lastAvail) & 0xFFFF) > v.size) {
+            broken("TX avail index " + avail + " is more than a ring ahead of " + v.lastAvail);
+            return TX_NONE;
+        }
+        int mask = v.size - 1;
+        int head = Short.toUnsignedInt(ram.get(U16, v.avail + Virtio.RING_ENTRIES + 2L * (v.lastAvail & mask)));
+        peekedHead = head;
+        if (head > mask) {
+            broken("TX descriptor index " + head + " outside a ring of " + v.size);
+            return TX_NONE;
+        }
+        int skip = Virtio.NET_HDR_LEN;
+        int total = 0;
+        int n = 0;
+        int id = head;
+        for (int hops = 0; ; hops++) {
+            if (hops >= v.size) {
+                broken("TX descriptor chain from " + head + " loops");
+                return TX_NONE;
+            }
+            long d = v.desc + (long) Virtio.DESC_SIZE * id;
+            long a = ram.get(U64, d + Virtio.DESC_ADDR);
+            int l = ram.get(U32, d + Virtio.DESC_LEN);
+            int flags = Short.toUnsignedInt(ram.get(U16, d + Virtio.DESC_FLAGS));
+            if ((flags & (Virtio.DESC_F_WRITE | Virtio.DESC_F_INDIRECT)) != 0 || l < 0 || mem.checkedOffset(a, l) < 0) {
+                broken(String.format("TX descriptor %d: address 0x%x length %d outside guest RAM or not readable", id,
+                        a, l));
+                return TX_NONE;
+            }
+            total += l;
+            if (total > 65535 + Virtio.NET_HDR_LEN) {
+                broken("TX chain from " + head + " longer than a frame can be");
+                return TX_NONE;
+            }
+            int from = Math.min(skip, l);
+            skip -= from;
+            if (l > from) {
+                if (n < max) {
+                    addr[n] = a + from;
+                    len[n] = l - from;
+                }
+                n++;
+            }
+            if ((flags & Virtio.DESC_F_NEXT) == 0) {
+                break;
+            }
+            id = Short.toUnsignedInt(ram.get(U16, d + Virtio.DESC_NEXT));
+            if (id > mask) {
+                broken("TX descriptor next " + id + " outside a ring of " + v.size);
+                return TX_NONE;
+            }
+        }
+        if (total - Virtio.NET_HDR_LEN < 14) {
+            int oldUsed = v.usedIdx;
+            v.lastAvail = (v.lastAvail + 1) & 0xFFFF;
+            putUsed(v, head, 0);
+            publishUsed(v);
+            maybeInterrupt(v, oldUsed, vm.counters());
+            drops.add(DROP_TX_BAD_DESC, 1);
+            return TX_BAD;
+        }
+        return n > max ? TX_TOO_MANY : n;
+    }
+
+    /** The head of the chain {@link #peekTx} looked at last. */
+    public int peekedHead() {
+        return peekedHead;
+    }
+
+    /** Takes the chain {@link #peekTx} looked at: it is with the hardware until {@link #txUsed}. */
+    public void takeTx() {
+        Queue v = queues[Virtio.TX_QUEUE];
+        v.lastAvail = (v.lastAvail + 1) & 0xFFFF;
+    }
+
+    /** The TX used index now (pass it to {@link #txPublish} after returning chains). */
+    public int txUsedIdx() {
+        return queues[Virtio.TX_QUEUE].usedIdx;
+    }
+
+    /** Returns TX chain {@code head} to the guest (the hardware has sent it, or it was dropped). */
+    public void txUsed(int head) {
+        putUsed(queues[Virtio.TX_QUEUE], head, 0);
+    }
+
+    /** Publishes the TX chains returned since {@code oldUsed} and interrupts if asked; counts frames handed over. */
+    public void txPublish(int oldUsed, int frames) {
+        Queue v = queues[Virtio.TX_QUEUE];
+        if (v.usedIdx != oldUsed) {
+            publishUsed(v);
+            maybeInterrupt(v, oldUsed, vm.counters());
+        }
+        txFrames += frames;
     }
 
     /** Frames and bytes copied each way since start (for the hypervisor's accounting). */

@@ -56,6 +56,8 @@ public final class AdvTxDescriptor {
 
     /** Largest data buffer one descriptor may describe (DTALEN is 16 bits; 82599 caps at 16 KiB). */
     public static final int MAX_DATA_LEN = 16 * 1024;
+    /** The most data descriptors one frame may span; more is a malformed frame. */
+    public static final int MAX_DESC_PER_FRAME = 40;
 
     private AdvTxDescriptor() {}
 }

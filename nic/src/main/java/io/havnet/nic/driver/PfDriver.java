@@ -134,6 +134,20 @@ public final class PfDriver implements Nic.ResetListener {
         p.setConfig(p.config().withSpoofCheck(on));
     }
 
+    /**
+     * The largest frame a VMDq pool takes and sends (LPE; what {@code ip link set DEV mtu} sets for
+     * the VM behind it): {@code maxFrame} bytes with the Ethernet header and FCS, in [64, 9728].
+     */
+    public synchronized void setPoolMaxFrame(int pool, int maxFrame) {
+        if (pool < nic.numVfs() || pool == nic.pfPool() || pool >= nic.numPools() || !poolInUse[pool]) {
+            throw new IllegalArgumentException("pool " + pool + " is not an allocated VMDq pool");
+        }
+        Pool p = nic.pool(pool);
+        if (!setLpe(p, p.config(), maxFrame)) {
+            throw new IllegalArgumentException("max frame " + maxFrame + " outside [64, " + PoolConfig.MAX_FRAME_LIMIT + "]");
+        }
+    }
+
     /** Takes a pool back: filters removed, receiving stopped. */
     public synchronized void releaseVmdqPool(int p) {
         if (p < nic.numVfs() || p == nic.pfPool() || !poolInUse[p]) {

@@ -31,7 +31,7 @@ import java.lang.foreign.ValueLayout;
  */
 public final class TxEngine extends NicEngine {
     private static final int PREFETCH = 64;
-    private static final int MAX_DESC_PER_FRAME = 40;
+    private static final int MAX_DESC_PER_FRAME = AdvTxDescriptor.MAX_DESC_PER_FRAME;
     private static final ValueLayout.OfLong LONG = ValueLayout.JAVA_LONG_UNALIGNED;
     private static final ValueLayout.OfInt INT = ValueLayout.JAVA_INT_UNALIGNED;
 
