@@ -522,7 +522,13 @@ public final class Host implements AutoCloseable {
             vm.relay.stop();
         }
         if (vm.vnic != null) {
-            vm.vnic.close();
+            try {
+                vm.vnic.close();
+            } catch (RuntimeException e) {
+                // the guest's own driver choked on guest memory the guest wrecked: the guest's
+                // problem, not a reason to keep its pages, pool or function
+                vm.faultAtDestroy = vm.vnic.name() + ": " + e.getMessage();
+            }
         }
         if (vm.vmdqPool >= 0) {
             pf.releaseVmdqPool(vm.vmdqPool);

@@ -30,6 +30,8 @@ public final class Vm {
     SwitchPort switchPort;
     int vmdqPool = -1;
     VmdqRelay relay;
+    /** Why the guest's driver failed while the VM was destroyed, or null. */
+    volatile String faultAtDestroy;
     // sriov
     int vf = -1;
     IommuDomain domain;
@@ -78,6 +80,14 @@ public final class Vm {
     /** The assigned VF, or -1. */
     public int vf() {
         return vf;
+    }
+
+    /**
+     * Why the guest's own driver failed when the VM was destroyed (a guest that overwrote its
+     * driver's state in its RAM), or null. The VM's pages, pool and function were returned anyway.
+     */
+    public String faultAtDestroy() {
+        return faultAtDestroy;
     }
 
     /** The VMDq relay that lends this VM's buffers to its pool's queues, or null on another path. */

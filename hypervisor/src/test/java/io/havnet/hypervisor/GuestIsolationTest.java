@@ -144,6 +144,41 @@ class GuestIsolationTest {
         }
     }
 
+    /**
+     * A guest that overwrites its own mbufs' metadata — here the next-segment field of a buffer
+     * it posted, pointed at a buffer the host holds — wrecks its own driver, and no more: havnet's
+     * guest-side code refuses a chain that leaves its pool instead of handing the host's pool a
+     * buffer it did not lend, and destroying the VM still returns every page.
+     */
+    @ParameterizedTest
+    @org.junit.jupiter.params.provider.EnumSource(value = IoPath.class, names = {"VSWITCH", "VMDQ"})
+    void aGuestThatOverwritesItsMbufsCannotFreeTheHostsBuffers(IoPath path) {
+        try (HostTestBed t = new HostTestBed()) {
+            long freeBefore = t.host.platform().memory().pages().freeBytes();
+            Vm vm = t.vm("evil", path, GuestApp.IDLE);
+            int hostMbuf = io.havnet.dataplane.mbuf.Mbuf.alloc(t.host.hostPool());
+            int hostInUse = t.host.hostPool().inUse();
+            MemorySegment ram = vm.memory().segment();
+            long[] rxq = ((VirtioNetPmd) vm.vnic()).queueAddresses(Virtio.RX_QUEUE);
+            long buf = ram.get(U64, rxq[0]); // descriptor 0: its buffer, header first
+            long next = buf + Virtio.NET_HDR_LEN - io.havnet.dataplane.mbuf.MbufDescriptor.HEADROOM
+                    - io.havnet.dataplane.mbuf.MbufDescriptor.METADATA_SIZE + io.havnet.dataplane.mbuf.MbufDescriptor.NEXT;
+            assertEquals(-1, ram.get(ValueLayout.JAVA_INT_UNALIGNED, next), "the posted mbuf's next field");
+            ram.set(ValueLayout.JAVA_INT_UNALIGNED, next, hostMbuf);
+
+            t.host.destroyVm("evil");
+            assertNotNull(vm.faultAtDestroy(), "the guest's driver failed on its own memory");
+            assertTrue(vm.faultAtDestroy().contains("not an mbuf of its pool"), vm.faultAtDestroy());
+            assertEquals(hostInUse, t.host.hostPool().inUse(), "the host's buffer was not freed by the guest");
+            assertEquals(freeBefore, t.host.platform().memory().pages().freeBytes(), "every page back all the same");
+            io.havnet.dataplane.mbuf.Mbuf.free(hostMbuf);
+            Vm again = t.vm("again", path, t.macswap());
+            t.fromWire(again.spec().effectiveMac().value(), 5);
+            t.run();
+            assertEquals(5, t.wireOut().size(), "the host goes on");
+        }
+    }
+
     /** Writes descriptor {@code id} and publishes avail index += {@code bump}. */
     static void post(MemorySegment ram, long[] q, long addr, int len, int flags, int next, int bump) {
         long desc = q[0];

@@ -228,12 +228,16 @@ public abstract class EthDev implements AutoCloseable {
         if (state == State.CLOSED) {
             return;
         }
-        stop();
-        state = State.CLOSED;
         try {
-            doClose();
+            stop();
         } finally {
-            EthDevs.detach(this);
+            // closed even when the stop failed: the port id is given back either way
+            state = State.CLOSED;
+            try {
+                doClose();
+            } finally {
+                EthDevs.detach(this);
+            }
         }
     }
 

@@ -295,7 +295,13 @@ public final class Mbuf {
         int unused = (int) REFCNT_VH.getAndAdd(p.segment(), p.offset(m) + REFCNT, delta);
     }
 
-    /** Frees a whole chain; each segment goes back to its own pool when its last holder frees it. */
+    /**
+     * Frees a whole chain; each segment goes back to the pool when its last holder frees it.
+     * A chain never leaves its head's pool ({@link #chain} keeps it so): a next-segment field
+     * that names another pool's element, or none at all, means the metadata was overwritten — by
+     * a device writing where a guest told it to, say — and the walk stops there with an
+     * exception instead of handing another pool an element it did not lend.
+     */
     public static void free(int m) {
         int s = m;
         while (s != NONE) {
@@ -305,6 +311,11 @@ public final class Mbuf {
             int nxt = seg.get(INT, b + NEXT);
             if (release(seg, b)) {
                 p.put(s);
+            }
+            if (nxt != NONE && !p.owns(nxt)) {
+                throw new IllegalStateException(String.format(
+                        "mbuf 0x%08x of %s chains to 0x%08x, not an mbuf of its pool: its metadata was overwritten", s,
+                        p.name(), nxt));
             }
             s = nxt;
         }
@@ -431,11 +442,17 @@ public final class Mbuf {
     }
 
     /**
-     * Appends chain {@code tail} to chain {@code head} ({@code rte_pktmbuf_chain}).
+     * Appends chain {@code tail} to chain {@code head} ({@code rte_pktmbuf_chain}); both from one
+     * pool (unlike DPDK, havnet's chains never span pools, which lets {@link #free} refuse a
+     * chain whose metadata was overwritten).
      *
      * @return 0, or -1 when the result would exceed 65535 segments (nothing changes)
      */
     public static int chain(int head, int tail) {
+        if (head >>> Mempool.INDEX_BITS != tail >>> Mempool.INDEX_BITS) {
+            throw new IllegalArgumentException(String.format(
+                    "mbufs 0x%08x and 0x%08x come from different pools: a chain stays in its head's pool", head, tail));
+        }
         int segs = nbSegs(head) + nbSegs(tail);
         if (segs > 0xFFFF) {
             return -1;

@@ -240,9 +240,10 @@ public final class VirtioNetPmd extends EthDev {
                 resetDrops.add(TX_DROPPED_ON_RESET, Math.max(0, held - completed));
             }
             for (int i = 0; i < v.size; i++) {
-                if (v.sw[i] != Mbuf.NONE) {
-                    Mbuf.free(v.sw[i]);
-                    v.sw[i] = Mbuf.NONE;
+                int m = v.sw[i];
+                if (m != Mbuf.NONE) {
+                    v.sw[i] = Mbuf.NONE; // forgotten first: a chain that cannot be freed is not tried again
+                    Mbuf.free(m);
                 }
             }
         }
