@@ -28,13 +28,14 @@ import java.util.zip.CRC32;
  * A hostile guest's virtqueues: arbitrary descriptors (addresses inside, across the end of and
  * outside its RAM, any length, flags and next), arbitrary available-ring entries and index jumps,
  * rings moved anywhere — written by a VM on the vSwitch (the backend copies) and by one on VMDq
- * (the relay lends its buffers to the NIC), while frames arrive for both. A finding is an
+ * (the relay lends its buffers to the NIC), while frames arrive for both and both run macswap. A finding is an
  * exception out of the host, a neighbour VM that stops forwarding, a frame the NIC did not
  * account for, or — checked every {@value #CANARY_EVERY} inputs — one byte changed in host
  * memory outside the guests, the host's pools and the NIC's buffer. After each input the hostile
  * driver resets its device (status 0, then a fresh start), as a real one would to recover; when
- * that driver fails on guest memory the devices overwrote at the guest's word, the guest has
- * crashed itself, and the VM is destroyed (every page must come back) and made again.
+ * that driver (or its macswap, on its vCPU) fails on guest memory the devices overwrote at the
+ * guest's word, the guest has crashed itself — only itself — and the VM is destroyed (every page
+ * must come back) and made again.
  */
 public class VirtioFuzz {
     static final ValueLayout.OfShort U16 = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
@@ -52,14 +53,16 @@ public class VirtioFuzz {
     private static long[] excluded;
     private static long canary;
     private static int inputs;
+    /** The hostile guests run macswap too: their own driver and application meet what the devices wrote. */
+    private static final GuestApp MACSWAP = ctx -> new MacSwapFwd(ctx.vnic(), 0, ctx.vnic(), 0, 32);
 
     static {
         RingEthDev[] wire = RingEthDev.pair("vfz-wire", "vfz-far", 1, 1024);
         far = wire[1];
         host = Host.builder(wire[0]).memory(256L << 20).vfs(1).build();
         hostile = new Vm[] {
-            host.createVm(VmSpec.of("hostile-vswitch", IoPath.VSWITCH, GuestApp.IDLE).withMemory(16L << 20).withRing(128, 1023)),
-            host.createVm(VmSpec.of("hostile-vmdq", IoPath.VMDQ, GuestApp.IDLE).withMemory(16L << 20).withRing(128, 1023))};
+            host.createVm(VmSpec.of("hostile-vswitch", IoPath.VSWITCH, MACSWAP).withMemory(16L << 20).withRing(128, 1023)),
+            host.createVm(VmSpec.of("hostile-vmdq", IoPath.VMDQ, MACSWAP).withMemory(16L << 20).withRing(128, 1023))};
         good = host.createVm(VmSpec.of("good", IoPath.VMDQ, ctx -> goodApp = new MacSwapFwd(ctx.vnic(), 0, ctx.vnic(), 0, 32))
                 .withMemory(16L << 20).withRing(128, 1023));
         farPool = MbufPool.builder("vfz-far", MemoryRegion.allocate("vfz-far", 8 << 20, HugePagePolicy.NEVER)).count(1023).build();
@@ -102,6 +105,11 @@ public class VirtioFuzz {
             host.runOnce();
         }
         drainFar();
+        if (vm.state() == Vm.State.CRASHED) {
+            // its driver or its macswap failed on what the devices wrote where the guest said: the vCPU stopped
+            guestCrashed(vm, new IllegalStateException(vm.crashReason()));
+            return;
+        }
         if (goodApp.counters().get(FwdEngine.RX_PACKETS) - goodRx != 4) {
             throw new IllegalStateException("the neighbour VM received " + (goodApp.counters().get(FwdEngine.RX_PACKETS)
                     - goodRx) + " of its 4 frames; " + host.accounting());
@@ -148,7 +156,7 @@ public class VirtioFuzz {
             throw new IllegalStateException(vm.name() + ": destroyed, but not every page came back", e);
         }
         int i = vm == hostile[0] ? 0 : 1;
-        hostile[i] = host.createVm(VmSpec.of(vm.name(), vm.path(), GuestApp.IDLE).withMemory(16L << 20).withRing(128, 1023));
+        hostile[i] = host.createVm(VmSpec.of(vm.name(), vm.path(), MACSWAP).withMemory(16L << 20).withRing(128, 1023));
         protect();
     }
 

@@ -20,6 +20,7 @@ public final class AgentGroup implements Agent {
         final Component component;
         final AgentStats stats;
         volatile boolean enabled;
+        volatile String failure;
 
         Member(Agent agent, Component component, boolean enabled) {
             this.agent = agent;
@@ -30,7 +31,17 @@ public final class AgentGroup implements Agent {
         }
 
         public void setEnabled(boolean on) {
-            enabled = on;
+            enabled = on && failure == null; // a member that failed stays off
+        }
+
+        /** Why the member's agent failed (it is then off for good), or null. */
+        public String failure() {
+            return failure;
+        }
+
+        private void fail(RuntimeException e) {
+            failure = agent.roleName() + " failed: " + e;
+            enabled = false;
         }
 
         public AgentStats stats() {
@@ -39,11 +50,22 @@ public final class AgentGroup implements Agent {
     }
 
     private final String name;
+    private final boolean containFailures;
     private volatile Member[] members = new Member[0];
     private volatile long rounds;
 
+    /** A group in which an agent's exception ends the group's lcore (the host's own agents: a bug). */
     public AgentGroup(String name) {
+        this(name, false);
+    }
+
+    /**
+     * @param containFailures an agent that throws is switched off for good and the others go on
+     *                        (guests: a guest's code failing is that guest crashing)
+     */
+    public AgentGroup(String name, boolean containFailures) {
         this.name = name;
+        this.containFailures = containFailures;
     }
 
     @Override
@@ -88,7 +110,16 @@ public final class AgentGroup implements Agent {
                 continue;
             }
             long t0 = System.nanoTime();
-            int w = m.agent.doWork();
+            int w;
+            try {
+                w = m.agent.doWork();
+            } catch (RuntimeException e) {
+                if (!containFailures) {
+                    throw e;
+                }
+                m.fail(e);
+                w = 0;
+            }
             m.stats.record(System.nanoTime() - t0, w);
             work += w;
         }

@@ -61,7 +61,8 @@ public final class Host implements AutoCloseable {
     private final Component hypervisor = new Component("hypervisor", Component.Kind.HYPERVISOR);
     private final AgentGroup nicGroup = new AgentGroup("nic");
     private final AgentGroup hvGroup = new AgentGroup("hypervisor");
-    private final AgentGroup guestGroup = new AgentGroup("guests");
+    /** A guest's code that throws crashes that guest only: its vCPU stops, the others go on. */
+    private final AgentGroup guestGroup = new AgentGroup("guests", true);
     private final AgentGroup wireGroup = new AgentGroup("wire");
     /** Components of destroyed VMs: what they counted is kept. */
     private final List<Component> retired = new ArrayList<>();

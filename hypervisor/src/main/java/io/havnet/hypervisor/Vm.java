@@ -15,8 +15,8 @@ import io.havnet.platform.iommu.IommuDomain;
  * destroyed; destroy gives back every page and buffer and resets an assigned VF.
  */
 public final class Vm {
-    /** Life-cycle states. */
-    public enum State { CREATED, RUNNING, PAUSED, DESTROYED }
+    /** Life-cycle states; CRASHED: the guest's code failed (its vCPU stopped), see {@link #crashReason()}. */
+    public enum State { CREATED, RUNNING, PAUSED, CRASHED, DESTROYED }
 
     final VmSpec spec;
     final Component component;
@@ -55,7 +55,17 @@ public final class Vm {
     }
 
     public State state() {
-        return state;
+        State s = state;
+        if ((s == State.RUNNING || s == State.PAUSED) && crashReason() != null) {
+            return State.CRASHED;
+        }
+        return s;
+    }
+
+    /** Why the guest crashed (its application or driver threw on its vCPU), or null. */
+    public String crashReason() {
+        AgentGroup.Member m = vcpu;
+        return m == null ? null : m.failure();
     }
 
     /** Its accounting component. */

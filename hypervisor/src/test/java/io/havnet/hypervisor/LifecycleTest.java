@@ -156,6 +156,52 @@ class LifecycleTest {
         }
     }
 
+    /** A guest whose code throws crashes alone: its vCPU stops, the host and the other VMs go on. */
+    @ParameterizedTest
+    @EnumSource(IoPath.class)
+    void aGuestWhoseCodeFailsCrashesAloneAndCanBeDestroyed(IoPath path) throws Exception {
+        try (HostTestBed b = new HostTestBed()) {
+            int[] calls = {0};
+            Vm bad = b.vm("bad", path, ctx -> () -> {
+                if (++calls[0] == 3) {
+                    throw new IllegalStateException("guest bug");
+                }
+                return 0;
+            });
+            Vm good = b.vm("good", path, b.macswap());
+            b.run();
+            assertEquals(Vm.State.CRASHED, bad.state());
+            assertTrue(bad.crashReason().contains("guest bug"), bad.crashReason());
+            assertEquals(3, calls[0], "its vCPU stopped");
+            b.host.pauseVm("bad");
+            b.host.resumeVm("bad");
+            b.run();
+            assertEquals(3, calls[0], "a crashed vCPU does not come back");
+            assertEquals(Vm.State.CRASHED, bad.state());
+            b.fromWire(good.spec().effectiveMac().value(), 20);
+            b.run();
+            assertEquals(20, b.wireOut().size(), "the neighbour goes on");
+            // on lcores too: the guests' lcore survives a guest's failure
+            Vm bad2 = b.vm("bad2", path, ctx -> () -> {
+                throw new IllegalStateException("guest bug on an lcore");
+            });
+            io.havnet.nfv.fwd.MacSwapFwd reflector = new io.havnet.nfv.fwd.MacSwapFwd(b.tester, 0, b.tester, 0, 32);
+            b.fromWire(good.spec().effectiveMac().value(), 32);
+            b.host.start(Host.Placement.twoCores());
+            try {
+                reflectUntil(reflector, () -> b.appTx("good") >= 2000);
+            } finally {
+                b.host.stop();
+            }
+            assertEquals(Vm.State.CRASHED, bad2.state());
+            b.host.destroyVm("bad");
+            b.host.destroyVm("bad2");
+            b.run();
+            b.wireOut();
+            b.assertNicConserved();
+        }
+    }
+
     /** What {@code havnet bench paths} relies on to run three hosts in turns. */
     @ParameterizedTest
     @EnumSource(IoPath.class)

@@ -300,10 +300,12 @@ public final class Mbuf {
      * A chain never leaves its head's pool ({@link #chain} keeps it so): a next-segment field
      * that names another pool's element, or none at all, means the metadata was overwritten — by
      * a device writing where a guest told it to, say — and the walk stops there with an
-     * exception instead of handing another pool an element it did not lend.
+     * exception instead of handing another pool an element it did not lend; so does a chain longer
+     * than its pool, which can only be a loop.
      */
     public static void free(int m) {
         int s = m;
+        int segs = 0;
         while (s != NONE) {
             Mempool p = pool(s);
             MemorySegment seg = p.segment();
@@ -312,9 +314,10 @@ public final class Mbuf {
             if (release(seg, b)) {
                 p.put(s);
             }
-            if (nxt != NONE && !p.owns(nxt)) {
-                throw new IllegalStateException(String.format(
-                        "mbuf 0x%08x of %s chains to 0x%08x, not an mbuf of its pool: its metadata was overwritten", s,
+            if (nxt != NONE && (!p.owns(nxt) || ++segs >= p.size())) {
+                throw new IllegalStateException(String.format(nxt != NONE && p.owns(nxt)
+                        ? "mbuf 0x%08x of %s chains to 0x%08x and on past the pool's size: a loop, its metadata was overwritten"
+                        : "mbuf 0x%08x of %s chains to 0x%08x, not an mbuf of its pool: its metadata was overwritten", s,
                         p.name(), nxt));
             }
             s = nxt;

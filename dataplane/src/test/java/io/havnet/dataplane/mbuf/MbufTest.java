@@ -30,6 +30,33 @@ class MbufTest {
     }
 
     @Test
+    void aChainNeverLeavesItsPoolAndAnOverwrittenNextFieldStopsTheFree() {
+        int a = Mbuf.alloc(pool);
+        int b = Mbuf.alloc(pool);
+        try (MemoryRegion other = MemoryRegion.allocate("other", 4 << 20, HugePagePolicy.NEVER)) {
+            Mempool foreign = MbufPool.builder("other", other).count(8).cacheSize(0).build();
+            int f = Mbuf.alloc(foreign);
+            assertThrows(IllegalArgumentException.class, () -> Mbuf.chain(a, f), "chain across pools");
+            // the next field overwritten (as a device writing into a guest's RAM could) with another pool's mbuf
+            Mbuf.segment(a).set(ValueLayout.JAVA_INT_UNALIGNED, Mbuf.base(a) + MbufDescriptor.NEXT, f);
+            IllegalStateException e = assertThrows(IllegalStateException.class, () -> Mbuf.free(a));
+            assertTrue(e.getMessage().contains("not an mbuf of its pool"), e.getMessage());
+            assertEquals(1, foreign.inUse(), "the other pool's mbuf was not freed through the bad chain");
+            Mbuf.free(f);
+            foreign.close();
+        }
+        // a loop inside the pool: the walk stops instead of spinning
+        assertEquals(0, Mbuf.chain(b, Mbuf.alloc(pool)));
+        int second = Mbuf.next(b);
+        Mbuf.segment(second).set(ValueLayout.JAVA_INT_UNALIGNED, Mbuf.base(second) + MbufDescriptor.NEXT, b);
+        // (with debug checks the pool refuses the second put of b first; without, the walk's bound does)
+        assertThrows(IllegalStateException.class, () -> Mbuf.free(b));
+        // the pool itself is beyond repair after that (elements put twice); start a fresh one for the check after
+        pool.close();
+        pool = MbufPool.builder("mbufs2", region).count(64).cacheSize(0).build();
+    }
+
+    @Test
     void freshMbufHasDefaultHeadroomAndNoData() {
         int m = Mbuf.alloc(pool);
         assertEquals(MbufDescriptor.HEADROOM, Mbuf.headroom(m));

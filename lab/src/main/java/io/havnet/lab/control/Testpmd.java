@@ -224,6 +224,9 @@ public final class Testpmd {
                 b.append(", VMDq pool ").append(v.vmdqPool());
             }
             b.append('\n');
+            if (v.crashReason() != null) {
+                b.append("Crashed: ").append(v.crashReason()).append('\n');
+            }
             b.append("Forwarding mode: ").append(experiment.appOf(v.name())).append('\n');
             b.append("Link status: ").append(d.link().up() ? "up" : "down").append('\n');
             b.append("Link speed: ").append(d.link().up() ? d.link().speedMbps() / 1000 + " Gbps" : "None").append('\n');
