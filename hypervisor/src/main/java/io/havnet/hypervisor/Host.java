@@ -57,6 +57,8 @@ public final class Host implements AutoCloseable {
     private final PoolEthDev uplink;
     private final VSwitch vswitch;
     private final VmdqRelays relays = new VmdqRelays();
+    /** The queue pair of each VMDq pool a VM has held, by pool: stopped while no VM holds it. */
+    private final Map<Integer, VmdqQueuePair> poolQueues = new java.util.HashMap<>();
     private final Component nicComponent = new Component("nic", Component.Kind.NIC);
     private final Component hypervisor = new Component("hypervisor", Component.Kind.HYPERVISOR);
     private final AgentGroup nicGroup = new AgentGroup("nic");
@@ -387,8 +389,11 @@ public final class Host implements AutoCloseable {
         pf.setPoolSpoofCheck(vm.vmdqPool, s.spoofCheck());
         vm.backend = new VirtioNetBackend(s.name() + "-virtio", vm.memory, s.effectiveMac().value(), vm.component,
                 hypervisor);
-        // the pool's queue pair takes the guest's own buffers (2 KiB each, as the guest's mbufs hold)
-        VmdqQueuePair queues = new VmdqQueuePair(s.name() + "-pool", nic, vm.vmdqPool, hostRegion, 256, 256, 2);
+        // the pool's queue pair takes the guest's own buffers (2 KiB each, as the guest's mbufs hold);
+        // its rings are made once per pool and serve every VM that holds the pool after (host
+        // memory is handed out by a bump allocator: rings per VM would run it dry as VMs come and go)
+        VmdqQueuePair queues = poolQueues.computeIfAbsent(vm.vmdqPool,
+                p -> new VmdqQueuePair("pool" + p, nic, p, hostRegion, 256, 256, 2));
         vm.relay = new VmdqRelay(s.name() + "-relay", queues, vm.memory, vm.backend, hypervisor);
         startVnic(vm, VirtioNetPmd.probe(s.name() + "-eth0", vm.backend, vm.memory.region(), s.pollMode()));
         countResetDrops(vm);
@@ -415,6 +420,7 @@ public final class Host implements AutoCloseable {
         vm.domain.map(0, vm.memory.hostPhysicalBase(), vm.memory.size(), PageAllocator.PAGE_2M,
                 PageTable.READ | PageTable.WRITE);
         platform.iommu().attach(nic.vf(vf), vm.domain);
+        pf.newOwner(vf);
         pf.setVfMac(vf, s.effectiveMac());
         pf.setVfVlan(vf, Math.max(0, s.vlan()), s.qos());
         pf.setVfSpoofCheck(vf, s.spoofCheck());

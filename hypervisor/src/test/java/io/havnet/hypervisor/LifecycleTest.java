@@ -156,6 +156,27 @@ class LifecycleTest {
         }
     }
 
+    /** A host that lives long: VMs come and go on every path without using up the host's own memory. */
+    @ParameterizedTest
+    @EnumSource(IoPath.class)
+    void vmsComingAndGoingDoNotUseUpHostMemory(IoPath path) {
+        try (HostTestBed b = new HostTestBed()) {
+            b.vm("first", path, b.macswap());
+            b.host.destroyVm("first");
+            long hostFree = b.host.hostPool().region().free();
+            long pagesFree = b.host.platform().memory().pages().freeBytes();
+            for (int i = 0; i < 30; i++) {
+                Vm vm = b.vm("vm" + i, path, b.macswap());
+                b.fromWire(vm.spec().effectiveMac().value(), 3);
+                b.run();
+                assertEquals(3, b.wireOut().size());
+                b.host.destroyVm("vm" + i);
+            }
+            assertEquals(hostFree, b.host.hostPool().region().free(), "host memory handed out per VM");
+            assertEquals(pagesFree, b.host.platform().memory().pages().freeBytes(), "pages");
+        }
+    }
+
     /** A guest whose code throws crashes alone: its vCPU stops, the host and the other VMs go on. */
     @ParameterizedTest
     @EnumSource(IoPath.class)

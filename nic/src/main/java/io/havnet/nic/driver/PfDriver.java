@@ -259,6 +259,16 @@ public final class PfDriver implements Nic.ResetListener {
         nic.resetVf(vf);
     }
 
+    /**
+     * The VF is handed to a new owner (a VM the host assigns it to): its mailbox allowance starts
+     * full. The rate limit is there against a flooding driver; a new VM does not inherit what the
+     * previous one spent. Only the host calls this — a VF's own reset does not refill it.
+     */
+    public synchronized void newOwner(int vf) {
+        mbxTokens[vf] = MBX_BURST;
+        mbxLast[vf] = Long.MIN_VALUE;
+    }
+
     @Override
     public synchronized void onVfReset(int vf) {
         clearToSend[vf] = false;
