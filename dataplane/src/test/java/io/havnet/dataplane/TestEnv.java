@@ -42,6 +42,36 @@ public final class TestEnv {
         return 0;
     }
 
+    /**
+     * CRC32 of {@code all} outside the given ranges ({@code start, length} pairs, offsets into
+     * {@code all}): the canary that isolation tests compare before and after an attack.
+     */
+    public static long crcOutside(java.lang.foreign.MemorySegment all, long... excludedStartAndLength) {
+        java.util.zip.CRC32 crc = new java.util.zip.CRC32();
+        long pos = 0;
+        long size = all.byteSize();
+        while (pos < size) {
+            long next = size;
+            long skipTo = -1;
+            for (int i = 0; i < excludedStartAndLength.length; i += 2) {
+                long s = excludedStartAndLength[i];
+                long e = s + excludedStartAndLength[i + 1];
+                if (pos >= s && pos < e) {
+                    skipTo = Math.max(skipTo, e);
+                } else if (s > pos && s < next) {
+                    next = s;
+                }
+            }
+            if (skipTo >= 0) {
+                pos = skipTo;
+                continue;
+            }
+            crc.update(all.asSlice(pos, next - pos).asByteBuffer());
+            pos = next;
+        }
+        return crc.getValue();
+    }
+
     public static boolean isRoot() {
         return "root".equals(System.getProperty("user.name"));
     }

@@ -22,7 +22,6 @@ import io.havnet.nfv.fwd.MacSwapFwd;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
-import java.util.zip.CRC32;
 
 /**
  * A hostile guest's virtqueues: arbitrary descriptors (addresses inside, across the end of and
@@ -203,29 +202,7 @@ public class VirtioFuzz {
 
     /** CRC32 of host memory outside the guests' RAM, the host's pools and the NIC's packet buffer. */
     private static long crcOutside() {
-        MemorySegment all = host.platform().memory().segment();
-        CRC32 crc = new CRC32();
-        long pos = 0;
-        while (pos < all.byteSize()) {
-            long next = all.byteSize();
-            long skip = -1;
-            for (int i = 0; i < excluded.length; i += 2) {
-                long s = excluded[i];
-                long e = s + excluded[i + 1];
-                if (pos >= s && pos < e) {
-                    skip = Math.max(skip, e);
-                } else if (s > pos && s < next) {
-                    next = s;
-                }
-            }
-            if (skip >= 0) {
-                pos = skip;
-                continue;
-            }
-            crc.update(all.asSlice(pos, next - pos).asByteBuffer());
-            pos = next;
-        }
-        return crc.getValue();
+        return io.havnet.dataplane.TestEnv.crcOutside(host.platform().memory().segment(), excluded);
     }
 
     @FuzzTest(maxDuration = "10s")

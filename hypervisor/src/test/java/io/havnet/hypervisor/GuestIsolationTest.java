@@ -11,7 +11,6 @@ import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
 import java.util.Random;
-import java.util.zip.CRC32;
 
 import static org.junit.jupiter.api.Assertions.*;
 
@@ -26,29 +25,7 @@ class GuestIsolationTest {
     static final ValueLayout.OfLong U64 = ValueLayout.JAVA_LONG_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
 
     static long crcOutside(Host h, long... excluded) {
-        MemorySegment all = h.platform().memory().segment();
-        CRC32 crc = new CRC32();
-        long pos = 0;
-        while (pos < all.byteSize()) {
-            long next = all.byteSize();
-            long skip = -1;
-            for (int i = 0; i < excluded.length; i += 2) {
-                long s = excluded[i];
-                long e = s + excluded[i + 1];
-                if (pos >= s && pos < e) {
-                    skip = Math.max(skip, e);
-                } else if (s > pos && s < next) {
-                    next = s;
-                }
-            }
-            if (skip >= 0) {
-                pos = skip;
-                continue;
-            }
-            crc.update(all.asSlice(pos, next - pos).asByteBuffer());
-            pos = next;
-        }
-        return crc.getValue();
+        return io.havnet.dataplane.TestEnv.crcOutside(h.platform().memory().segment(), excluded);
     }
 
     /**

@@ -10,7 +10,6 @@ import org.junit.jupiter.api.Test;
 import java.lang.foreign.MemorySegment;
 import java.util.List;
 import java.util.Random;
-import java.util.zip.CRC32;
 
 import static org.junit.jupiter.api.Assertions.*;
 
@@ -23,30 +22,7 @@ class IsolationTest {
 
     /** CRC of host memory except the ranges the test lets change (attacker RAM, host pool, packet buffer). */
     static long crcOutside(NicTestBed t, long... excludedStartAndLength) {
-        MemorySegment all = t.platform.memory().segment();
-        CRC32 crc = new CRC32();
-        long pos = 0;
-        long size = all.byteSize();
-        while (pos < size) {
-            long next = size;
-            long skipTo = -1;
-            for (int i = 0; i < excludedStartAndLength.length; i += 2) {
-                long s = excludedStartAndLength[i];
-                long e = s + excludedStartAndLength[i + 1];
-                if (pos >= s && pos < e) {
-                    skipTo = Math.max(skipTo, e);
-                } else if (s > pos && s < next) {
-                    next = s;
-                }
-            }
-            if (skipTo >= 0) {
-                pos = skipTo;
-                continue;
-            }
-            crc.update(all.asSlice(pos, next - pos).asByteBuffer());
-            pos = next;
-        }
-        return crc.getValue();
+        return io.havnet.dataplane.TestEnv.crcOutside(t.platform.memory().segment(), excludedStartAndLength);
     }
 
     static long[] excluded(NicTestBed t, NicTestBed.Guest attacker) {

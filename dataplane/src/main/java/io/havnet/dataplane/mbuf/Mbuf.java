@@ -315,7 +315,7 @@ public final class Mbuf {
                 p.put(s);
             }
             if (nxt != NONE && (!p.owns(nxt) || ++segs >= p.size())) {
-                throw new IllegalStateException(String.format(nxt != NONE && p.owns(nxt)
+                throw new IllegalStateException(String.format(p.owns(nxt)
                         ? "mbuf 0x%08x of %s chains to 0x%08x and on past the pool's size: a loop, its metadata was overwritten"
                         : "mbuf 0x%08x of %s chains to 0x%08x, not an mbuf of its pool: its metadata was overwritten", s,
                         p.name(), nxt));

@@ -33,6 +33,8 @@ public final class VirtioNetBackend {
     public static final long OFFERED_FEATURES = 1L << Virtio.F_VERSION_1 | 1L << Virtio.F_NET_MAC
             | 1L << Virtio.F_NET_MRG_RXBUF | 1L << Virtio.F_RING_EVENT_IDX | 1L << Virtio.F_NET_STATUS;
     public static final int MAX_QUEUE_SIZE = 1024;
+    /** The most RX buffers one frame may take (MRG_RXBUF). */
+    private static final int MAX_RX_BUFFERS = 64;
 
     public static final int DROP_RX_NO_BUFFER = 0;
     public static final int DROP_RX_BROKEN = 1;
@@ -73,6 +75,17 @@ public final class VirtioNetBackend {
     private long txFrames;
     private volatile Runnable resetHook;
     private int peekedHead = -1;
+    // what one walk over guest descriptors found, read once: checked values are the values used
+    private final long[] pieceAddr = new long[MAX_QUEUE_SIZE];
+    private final int[] pieceLen = new int[MAX_QUEUE_SIZE];
+    private int chainFrameLen;
+    private final int[] rxIds = new int[MAX_RX_BUFFERS + 1];
+    private final long[] rxAddrs = new long[MAX_RX_BUFFERS + 1];
+    private final int[] rxLens = new int[MAX_RX_BUFFERS + 1];
+    private int bufId;
+    private long bufAddr;
+    private int bufLen;
+    private int bufFlags;
 
     public VirtioNetBackend(String name, GuestMemory mem, long mac, Component vm, Component hypervisor) {
         this.name = name;
@@ -313,35 +326,52 @@ public final class VirtioNetBackend {
     private static final int NO_MBUF = -2;
     private static final int BAD = -3;
 
-    /** Copies the chain at {@code head} (virtio-net header, then the frame) into a host mbuf. */
-    private int copyChainOut(Queue v, int head, Mempool pool) {
+    /**
+     * Walks the TX chain at {@code head} once: every descriptor inside the ring, readable, inside
+     * guest RAM, no loop, no longer than a frame can be (otherwise the device breaks). Its pieces
+     * — the virtio-net header skipped, empty ones left out — go to {@code addr}/{@code len} as far
+     * as {@code max} allows, and the frame's length to {@link #chainFrameLen}: read once, so a
+     * guest changing a descriptor after the check cannot change what is used.
+     *
+     * @return pieces (may exceed {@code max}: the rest were not stored), or -1 when the chain lies
+     */
+    private int walkTxChain(Queue v, int head, long[] addr, int[] len, int max) {
         int mask = v.size - 1;
         if (head > mask) {
             broken("TX descriptor index " + head + " outside a ring of " + v.size);
-            return BAD;
+            return -1;
         }
-        // first pass: validate the chain and measure it
+        int skip = Virtio.NET_HDR_LEN;
         int total = 0;
+        int n = 0;
         int id = head;
         for (int hops = 0; ; hops++) {
             if (hops >= v.size) {
                 broken("TX descriptor chain from " + head + " loops");
-                return BAD;
+                return -1;
             }
             long d = v.desc + (long) Virtio.DESC_SIZE * id;
-            long addr = ram.get(U64, d + Virtio.DESC_ADDR);
-            int len = ram.get(U32, d + Virtio.DESC_LEN);
+            long a = ram.get(U64, d + Virtio.DESC_ADDR);
+            int l = ram.get(U32, d + Virtio.DESC_LEN);
             int flags = Short.toUnsignedInt(ram.get(U16, d + Virtio.DESC_FLAGS));
-            if ((flags & (Virtio.DESC_F_WRITE | Virtio.DESC_F_INDIRECT)) != 0 || len < 0
-                    || mem.checkedOffset(addr, len) < 0) {
+            if ((flags & (Virtio.DESC_F_WRITE | Virtio.DESC_F_INDIRECT)) != 0 || l < 0 || mem.checkedOffset(a, l) < 0) {
                 broken(String.format("TX descriptor %d: address 0x%x length %d outside guest RAM or not readable", id,
-                        addr, len));
-                return BAD;
+                        a, l));
+                return -1;
             }
-            total += len;
+            total += l;
             if (total > 65535 + Virtio.NET_HDR_LEN) {
                 broken("TX chain from " + head + " longer than a frame can be");
-                return BAD;
+                return -1;
+            }
+            int from = Math.min(skip, l);
+            skip -= from;
+            if (l > from) {
+                if (n < max) {
+                    addr[n] = a + from;
+                    len[n] = l - from;
+                }
+                n++;
             }
             if ((flags & Virtio.DESC_F_NEXT) == 0) {
                 break;
@@ -349,30 +379,30 @@ public final class VirtioNetBackend {
             id = Short.toUnsignedInt(ram.get(U16, d + Virtio.DESC_NEXT));
             if (id > mask) {
                 broken("TX descriptor next " + id + " outside a ring of " + v.size);
-                return BAD;
+                return -1;
             }
         }
-        int frame = total - Virtio.NET_HDR_LEN;
-        if (frame < 14) {
+        chainFrameLen = total - Virtio.NET_HDR_LEN;
+        return n;
+    }
+
+    /** Copies the chain at {@code head} (virtio-net header, then the frame) into a host mbuf. */
+    private int copyChainOut(Queue v, int head, Mempool pool) {
+        int n = walkTxChain(v, head, pieceAddr, pieceLen, pieceAddr.length); // a chain has < size ≤ 1024 pieces
+        if (n < 0) {
+            return BAD;
+        }
+        if (chainFrameLen < 14) {
             return BAD; // shorter than an Ethernet header: counted, the device stays usable
         }
         int m = Mbuf.alloc(pool);
         if (m == Mbuf.NONE) {
             return NO_MBUF;
         }
-        // second pass: copy, skipping the header
-        int skip = Virtio.NET_HDR_LEN;
         int seg = m;
-        id = head;
-        while (true) {
-            long d = v.desc + (long) Virtio.DESC_SIZE * id;
-            long addr = ram.get(U64, d + Virtio.DESC_ADDR);
-            int len = ram.get(U32, d + Virtio.DESC_LEN);
-            int flags = Short.toUnsignedInt(ram.get(U16, d + Virtio.DESC_FLAGS));
-            int from = Math.min(skip, len);
-            skip -= from;
-            int left = len - from;
-            long src = addr + from;
+        for (int i = 0; i < n; i++) {
+            long src = pieceAddr[i];
+            int left = pieceLen[i];
             while (left > 0) {
                 int room = Mbuf.tailroom(seg);
                 if (room == 0) {
@@ -391,10 +421,6 @@ public final class VirtioNetBackend {
                 src += c;
                 left -= c;
             }
-            if ((flags & Virtio.DESC_F_NEXT) == 0) {
-                break;
-            }
-            id = Short.toUnsignedInt(ram.get(U16, d + Virtio.DESC_NEXT));
         }
         return m;
     }
@@ -449,13 +475,40 @@ public final class VirtioNetBackend {
     private static final int TOO_LONG = -4;
     private static final int BROKEN = -5;
 
+    /**
+     * Reads and checks the RX buffer the guest made available at slot {@code slot}: its head
+     * inside the ring, writable, inside guest RAM. Sets {@link #bufId}, {@link #bufAddr},
+     * {@link #bufLen}, {@link #bufFlags}; false when the ring lies (the device is then broken).
+     */
+    private boolean rxBuffer(Queue v, int slot) {
+        int mask = v.size - 1;
+        int head = Short.toUnsignedInt(ram.get(U16, v.avail + Virtio.RING_ENTRIES + 2L * (slot & mask)));
+        if (head > mask) {
+            broken("RX descriptor index " + head + " outside a ring of " + v.size);
+            return false;
+        }
+        long d = v.desc + (long) Virtio.DESC_SIZE * head;
+        long addr = ram.get(U64, d + Virtio.DESC_ADDR);
+        int blen = ram.get(U32, d + Virtio.DESC_LEN);
+        int flags = Short.toUnsignedInt(ram.get(U16, d + Virtio.DESC_FLAGS));
+        if ((flags & Virtio.DESC_F_WRITE) == 0 || blen <= 0 || mem.checkedOffset(addr, blen) < 0) {
+            broken(String.format("RX descriptor %d: address 0x%x length %d outside guest RAM or not writable", head,
+                    addr, blen));
+            return false;
+        }
+        bufId = head;
+        bufAddr = addr;
+        bufLen = blen;
+        bufFlags = flags;
+        return true;
+    }
+
     /** Copies one frame into as many RX buffers as it needs (MRG_RXBUF); returns bytes or a negative code. */
     private int copyIn(Queue v, int m, int avail) {
-        int mask = v.size - 1;
         int len = Mbuf.pktLen(m);
         int need = len + Virtio.NET_HDR_LEN;
-        boolean mergeable = (driverFeatures & 1L << Virtio.F_NET_MRG_RXBUF) != 0;
-        // gather buffers
+        boolean mergeable = mergeableRx();
+        // gather buffers, each read and checked once
         int buffers = 0;
         int capacity = 0;
         int la = v.lastAvail;
@@ -467,49 +520,37 @@ public final class VirtioNetBackend {
                 broken("RX avail index " + avail + " is more than a ring ahead of " + la);
                 return BROKEN;
             }
-            int head = Short.toUnsignedInt(ram.get(U16, v.avail + Virtio.RING_ENTRIES + 2L * (la & mask)));
-            if (head > mask) {
-                broken("RX descriptor index " + head + " outside a ring of " + v.size);
+            if (!rxBuffer(v, la)) {
                 return BROKEN;
             }
-            long d = v.desc + (long) Virtio.DESC_SIZE * head;
-            long addr = ram.get(U64, d + Virtio.DESC_ADDR);
-            int blen = ram.get(U32, d + Virtio.DESC_LEN);
-            int flags = Short.toUnsignedInt(ram.get(U16, d + Virtio.DESC_FLAGS));
-            if ((flags & Virtio.DESC_F_WRITE) == 0 || blen <= 0 || mem.checkedOffset(addr, blen) < 0) {
-                broken(String.format("RX descriptor %d: address 0x%x length %d outside guest RAM or not writable", head,
-                        addr, blen));
+            if (buffers == 0 && bufLen < Virtio.NET_HDR_LEN) {
+                broken("RX buffer " + bufId + " smaller than the virtio-net header");
                 return BROKEN;
             }
-            if (buffers == 0 && blen < Virtio.NET_HDR_LEN) {
-                broken("RX buffer " + head + " smaller than the virtio-net header");
-                return BROKEN;
-            }
-            capacity += blen;
+            rxIds[buffers] = bufId;
+            rxAddrs[buffers] = bufAddr;
+            rxLens[buffers] = bufLen;
+            capacity += bufLen;
             buffers++;
             la = (la + 1) & 0xFFFF;
             if (!mergeable && capacity < need) {
                 return TOO_LONG; // without MRG_RXBUF one buffer must hold the frame
             }
-            if (buffers > 64) {
+            if (buffers > MAX_RX_BUFFERS) {
                 return TOO_LONG;
             }
         }
         // copy: header in the first buffer, then data
-        int pos = -Virtio.NET_HDR_LEN;
+        int pos = 0;
         int seg = m;
         int segPos = 0;
         for (int b = 0; b < buffers; b++) {
-            int head = Short.toUnsignedInt(ram.get(U16, v.avail + Virtio.RING_ENTRIES + 2L * (v.lastAvail & mask)));
-            long d = v.desc + (long) Virtio.DESC_SIZE * head;
-            long addr = ram.get(U64, d + Virtio.DESC_ADDR);
-            int blen = ram.get(U32, d + Virtio.DESC_LEN);
+            long addr = rxAddrs[b];
+            int blen = rxLens[b];
             int written = 0;
             if (b == 0) {
-                ram.asSlice(addr, Virtio.NET_HDR_LEN).fill((byte) 0);
-                ram.set(U16, addr + Virtio.NET_HDR_NUM_BUFFERS, (short) buffers);
+                rxHeader(addr, buffers);
                 written = Virtio.NET_HDR_LEN;
-                pos = 0;
             }
             while (written < blen && pos < len) {
                 int segLeft = Mbuf.dataLen(seg) - segPos;
@@ -524,9 +565,9 @@ public final class VirtioNetBackend {
                 segPos += c;
                 pos += c;
             }
-            putUsed(v, head, written);
-            v.lastAvail = (v.lastAvail + 1) & 0xFFFF;
+            putUsed(v, rxIds[b], written);
         }
+        v.lastAvail = la;
         return len;
     }
 
@@ -572,29 +613,17 @@ public final class VirtioNetBackend {
      */
     public long takeRxBuffer(int minLen) {
         Queue v = queues[Virtio.RX_QUEUE];
-        int mask = v.size - 1;
-        int head = Short.toUnsignedInt(ram.get(U16, v.avail + Virtio.RING_ENTRIES + 2L * (v.lastAvail & mask)));
-        if (head > mask) {
-            broken("RX descriptor index " + head + " outside a ring of " + v.size);
+        if (!rxBuffer(v, v.lastAvail)) {
             return -1;
         }
-        long d = v.desc + (long) Virtio.DESC_SIZE * head;
-        long addr = ram.get(U64, d + Virtio.DESC_ADDR);
-        int blen = ram.get(U32, d + Virtio.DESC_LEN);
-        int flags = Short.toUnsignedInt(ram.get(U16, d + Virtio.DESC_FLAGS));
-        if ((flags & Virtio.DESC_F_WRITE) == 0 || blen <= 0 || mem.checkedOffset(addr, blen) < 0) {
-            broken(String.format("RX descriptor %d: address 0x%x length %d outside guest RAM or not writable", head,
-                    addr, blen));
-            return -1;
-        }
-        if ((flags & (Virtio.DESC_F_NEXT | Virtio.DESC_F_INDIRECT)) != 0 || blen < minLen) {
+        if ((bufFlags & (Virtio.DESC_F_NEXT | Virtio.DESC_F_INDIRECT)) != 0 || bufLen < minLen) {
             broken(String.format("RX descriptor %d: a VMDq queue fills single buffers of at least %d bytes"
-                    + " (header included); this one is %d bytes%s", head, minLen, blen,
-                    (flags & Virtio.DESC_F_NEXT) != 0 ? " and chained" : ""));
+                    + " (header included); this one is %d bytes%s", bufId, minLen, bufLen,
+                    (bufFlags & Virtio.DESC_F_NEXT) != 0 ? " and chained" : ""));
             return -1;
         }
         v.lastAvail = (v.lastAvail + 1) & 0xFFFF;
-        return addr << 16 | head;
+        return bufAddr << 16 | bufId;
     }
 
     /** Writes the virtio-net header of a frame the hardware placed after it in the buffer at {@code gpa}. */
@@ -610,7 +639,7 @@ public final class VirtioNetBackend {
     }
 
     /** Publishes the RX buffers returned since the last call ({@code frames} frames) and interrupts if asked. */
-    public void rxPublish(int frames, long copiedBytes, int oldUsed) {
+    public void rxPublish(int oldUsed, int frames, long copiedBytes) {
         Queue v = queues[Virtio.RX_QUEUE];
         if (v.usedIdx != oldUsed) {
             publishUsed(v);
@@ -661,55 +690,13 @@ public final class VirtioNetBackend {
             broken("TX avail index " + avail + " is more than a ring ahead of " + v.lastAvail);
             return TX_NONE;
         }
-        int mask = v.size - 1;
-        int head = Short.toUnsignedInt(ram.get(U16, v.avail + Virtio.RING_ENTRIES + 2L * (v.lastAvail & mask)));
+        int head = Short.toUnsignedInt(ram.get(U16, v.avail + Virtio.RING_ENTRIES + 2L * (v.lastAvail & (v.size - 1))));
         peekedHead = head;
-        if (head > mask) {
-            broken("TX descriptor index " + head + " outside a ring of " + v.size);
+        int n = walkTxChain(v, head, addr, len, max);
+        if (n < 0) {
             return TX_NONE;
         }
-        int skip = Virtio.NET_HDR_LEN;
-        int total = 0;
-        int n = 0;
-        int id = head;
-        for (int hops = 0; ; hops++) {
-            if (hops >= v.size) {
-                broken("TX descriptor chain from " + head + " loops");
-                return TX_NONE;
-            }
-            long d = v.desc + (long) Virtio.DESC_SIZE * id;
-            long a = ram.get(U64, d + Virtio.DESC_ADDR);
-            int l = ram.get(U32, d + Virtio.DESC_LEN);
-            int flags = Short.toUnsignedInt(ram.get(U16, d + Virtio.DESC_FLAGS));
-            if ((flags & (Virtio.DESC_F_WRITE | Virtio.DESC_F_INDIRECT)) != 0 || l < 0 || mem.checkedOffset(a, l) < 0) {
-                broken(String.format("TX descriptor %d: address 0x%x length %d outside guest RAM or not readable", id,
-                        a, l));
-                return TX_NONE;
-            }
-            total += l;
-            if (total > 65535 + Virtio.NET_HDR_LEN) {
-                broken("TX chain from " + head + " longer than a frame can be");
-                return TX_NONE;
-            }
-            int from = Math.min(skip, l);
-            skip -= from;
-            if (l > from) {
-                if (n < max) {
-                    addr[n] = a + from;
-                    len[n] = l - from;
-                }
-                n++;
-            }
-            if ((flags & Virtio.DESC_F_NEXT) == 0) {
-                break;
-            }
-            id = Short.toUnsignedInt(ram.get(U16, d + Virtio.DESC_NEXT));
-            if (id > mask) {
-                broken("TX descriptor next " + id + " outside a ring of " + v.size);
-                return TX_NONE;
-            }
-        }
-        if (total - Virtio.NET_HDR_LEN < 14) {
+        if (chainFrameLen < 14) {
             int oldUsed = v.usedIdx;
             v.lastAvail = (v.lastAvail + 1) & 0xFFFF;
             putUsed(v, head, 0);

@@ -8,6 +8,7 @@ import io.havnet.hypervisor.memory.GuestMemory;
 import io.havnet.hypervisor.virtio.Virtio;
 import io.havnet.hypervisor.virtio.VirtioNetBackend;
 import io.havnet.nic.desc.AdvRxDescriptor;
+import io.havnet.nic.desc.AdvTxDescriptor;
 import io.havnet.nic.driver.VmdqQueuePair;
 import io.havnet.nic.vmdq.PoolConfig;
 
@@ -43,7 +44,7 @@ public final class VmdqRelay implements Agent {
     public static final List<CounterDef> DROPS = List.of(
             new CounterDef("vmdq_tx_too_long", "frames", "guest frames longer than the NIC's largest frame"),
             new CounterDef("vmdq_tx_too_many_pieces", "frames",
-                    "guest frames in more pieces than a NIC frame's " + VmdqQueuePair.MAX_DESC_PER_FRAME + " descriptors"),
+                    "guest frames in more pieces than a NIC frame's " + AdvTxDescriptor.MAX_DESC_PER_FRAME + " descriptors"),
             new CounterDef("vmdq_rx_too_long", "frames",
                     "frames that needed several guest buffers from a driver without mergeable RX buffers"),
             new CounterDef("vmdq_rx_dropped_on_stop", "frames",
@@ -63,8 +64,8 @@ public final class VmdqRelay implements Agent {
     private final Component hypervisor;
     private final Counters drops = new Counters(DROPS);
     private final int minRxBuffer;
-    private final long[] txAddr = new long[VmdqQueuePair.MAX_DESC_PER_FRAME];
-    private final int[] txLen = new int[VmdqQueuePair.MAX_DESC_PER_FRAME];
+    private final long[] txAddr = new long[AdvTxDescriptor.MAX_DESC_PER_FRAME];
+    private final int[] txLen = new int[AdvTxDescriptor.MAX_DESC_PER_FRAME];
     private final long[] txDone = new long[BURST * 2];
     // a received frame whose last part the NIC has not written yet
     private final long[] rxPieceCookie = new long[MAX_RX_PIECES];
@@ -94,11 +95,6 @@ public final class VmdqRelay implements Agent {
 
     public Counters drops() {
         return drops;
-    }
-
-    /** Smallest RX buffer (virtio-net header included) the guest must post: the NIC fills whole buffers. */
-    public int minRxBuffer() {
-        return minRxBuffer;
     }
 
     /** Stops relaying for good (VM being destroyed): the NIC gives back every lent buffer first. */
@@ -223,7 +219,7 @@ public final class VmdqRelay implements Agent {
             frames++;
         }
         if (frames > 0) {
-            v.rxPublish(frames, copied, oldUsed);
+            v.rxPublish(oldUsed, frames, copied);
             if (copies > 0) {
                 hypervisor.counters().addAtomic(Component.BYTES_COPIED, copied);
                 hypervisor.counters().addAtomic(Component.COPIES, copies);

@@ -26,8 +26,6 @@ public final class VmdqQueuePair {
     private static final ValueLayout.OfInt INT = ValueLayout.JAVA_INT_UNALIGNED;
     private static final ValueLayout.OfShort SHORT = ValueLayout.JAVA_SHORT_UNALIGNED;
     private static final VarHandle INT_VH = ValueLayout.JAVA_INT.varHandle();
-    /** The 82599 takes at most this many data descriptors for one frame (datasheet §7.2.3.2.1). */
-    public static final int MAX_DESC_PER_FRAME = AdvTxDescriptor.MAX_DESC_PER_FRAME;
 
     private final String name;
     private final RegisterFile regs;
@@ -280,11 +278,6 @@ public final class VmdqQueuePair {
             rsCount--;
         }
         return k;
-    }
-
-    /** TX descriptors with the device now. */
-    public int txInFlight() {
-        return txInFlight;
     }
 
     // ---------------------------------------------------------------- after stop
