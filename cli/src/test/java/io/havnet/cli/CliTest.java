@@ -51,7 +51,7 @@ class CliTest {
         assertTrue(r.err().contains("'many' is not an int"), r.err());
         r = run("bench");
         assertEquals(2, r.code());
-        assertTrue(r.err().startsWith("havnet: bench needs a benchmark: ring, mempool, fwd, nic, paths, ipsec, ipsec-inline, lpm or afpacket"), r.err());
+        assertTrue(r.err().startsWith("havnet: bench needs a benchmark: ring, mempool, fwd, nic, paths, ipsec, ipsec-inline, lpm, afpacket or jitter"), r.err());
     }
 
     @Test

@@ -1,0 +1,265 @@
+package io.havnet.bench;
+
+import io.havnet.dataplane.agent.IdleStrategy;
+import io.havnet.dataplane.agent.Lcore;
+import io.havnet.dataplane.agent.StallProbe;
+import io.havnet.dataplane.clock.Clock;
+import io.havnet.dataplane.stats.Stalls;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * {@code havnet bench jitter}: how often, and for how long, the machine takes a CPU away from a
+ * thread that never gives it up — the floor under every latency an lcore on that CPU can show.
+ * havnet's {@link StallProbe} runs on a pinned lcore per CPU; its peer, taking turns with it, is
+ * {@code oslat} (rt-tests: "OS latency detector by running busy loops on specified cores"), a C
+ * program outside the JVM. Where the two agree, the stalls are the machine's, not the JVM's.
+ */
+public final class JitterBench {
+    /** The stall lengths reported as rates, µs. */
+    public static final long[] THRESHOLDS_US = {10, 50, 100, 1_000};
+    private static final Pattern OSLAT_ROW = Pattern.compile("^\\s*(\\d+) \\(us\\):\\s*([\\d ]+?)\\s*(\\(including overflows\\))?\\s*$");
+    private static final Pattern OSLAT_FIELD = Pattern.compile("^\\s*(Maximum|Duration|Core):\\s*([\\d. ]+?)\\s*(\\(.*\\))?\\s*$");
+    private static final int OSLAT_BUCKETS = 1024;
+
+    private final int[] cpus;
+    private final int seconds;
+    private final int rounds;
+    private final String oslat;
+
+    /**
+     * @param oslat the oslat executable, or null to run havnet's probe alone
+     */
+    public JitterBench(int[] cpus, int seconds, int rounds, String oslat) {
+        if (cpus.length == 0 || seconds < 1 || rounds < 1) {
+            throw new IllegalArgumentException("jitter bench needs a CPU, 1 s and 1 round");
+        }
+        this.cpus = cpus.clone();
+        this.seconds = seconds;
+        this.rounds = rounds;
+        this.oslat = oslat;
+    }
+
+    /** The oslat on PATH, or null. */
+    public static String findOslat() {
+        for (String dir : System.getenv().getOrDefault("PATH", "/usr/bin:/bin").split(":")) {
+            java.nio.file.Path p = java.nio.file.Path.of(dir.isEmpty() ? "." : dir, "oslat");
+            if (java.nio.file.Files.isExecutable(p)) {
+                return p.toString();
+            }
+        }
+        return null;
+    }
+
+    public Map<String, Object> run() {
+        StallProbe[] probes = new StallProbe[cpus.length];
+        Stalls[] peer = new Stalls[cpus.length];
+        for (int i = 0; i < cpus.length; i++) {
+            probes[i] = new StallProbe(Clock.SYSTEM, 1_000_000);
+            peer[i] = new Stalls();
+        }
+        String pinNotice = null;
+        String oslatVersion = null;
+        String oslatError = null;
+        for (int r = 0; r < rounds; r++) {
+            pinNotice = probeRound(probes, r == 0);
+            if (oslat != null && oslatError == null) {
+                try {
+                    oslatVersion = oslatRound(peer);
+                } catch (IOException | RuntimeException e) {
+                    oslatError = e.getMessage();
+                }
+            }
+        }
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("seconds_per_round", seconds);
+        m.put("rounds", rounds);
+        m.put("pinned", pinNotice == null);
+        if (pinNotice != null) {
+            m.put("pin_notice", pinNotice);
+        }
+        m.put("peer", oslat == null ? "none (oslat not found: apt-get install rt-tests)"
+                : oslatError != null ? "oslat failed: " + oslatError : "oslat " + oslatVersion);
+        List<Map<String, Object>> rows = new ArrayList<>();
+        for (int i = 0; i < cpus.length; i++) {
+            rows.add(row(cpus[i], "havnet", probes[i].stalls()));
+            if (oslat != null && oslatError == null) {
+                rows.add(row(cpus[i], "oslat", peer[i]));
+            }
+        }
+        m.put("results", rows);
+        return m;
+    }
+
+    private static Map<String, Object> row(int cpu, String probe, Stalls s) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("cpu", cpu);
+        m.put("probe", probe);
+        m.put("observed_s", Measure.r3(s.observedNanos() / 1e9));
+        for (long us : THRESHOLDS_US) {
+            m.put("stalls_per_s_ge_" + us + "us", Measure.r3(s.perSecondAtLeast(us)));
+        }
+        m.put("max_us", Measure.r3(s.maxNanos() / 1e3));
+        m.put("lost_share_ge_10us", Math.round(s.lostShareAtLeast(10) * 1e6) / 1e6);
+        m.put("floor_p99_us", Measure.r3(s.floorNanos(0.99) / 1e3));
+        m.put("floor_p999_us", Measure.r3(s.floorNanos(0.999) / 1e3));
+        m.put("floor_p9999_us", Measure.r3(s.floorNanos(0.9999) / 1e3));
+        return m;
+    }
+
+    /** One lcore per CPU, each spinning its probe for the round. */
+    private String probeRound(StallProbe[] probes, boolean warmUp) {
+        if (warmUp) {
+            // compile the probe's loop first, so the compiler's threads do not show up as stalls
+            StallProbe scratch = new StallProbe(Clock.SYSTEM, 1_000_000);
+            for (int i = 0; i < 2_000; i++) {
+                scratch.doWork();
+            }
+        }
+        Lcore[] lcores = new Lcore[probes.length];
+        String notice = null;
+        try {
+            for (int i = 0; i < probes.length; i++) {
+                lcores[i] = Lcore.builder().name("jitter-cpu" + cpus[i]).cpu(cpus[i]).idle(IdleStrategy.spin())
+                        .agent(probes[i]).start();
+                if (lcores[i].pinNotice() != null) {
+                    notice = lcores[i].pinNotice();
+                }
+            }
+            sleep(seconds * 1_000L);
+        } finally {
+            for (Lcore l : lcores) {
+                if (l != null) {
+                    l.close();
+                }
+            }
+        }
+        return notice;
+    }
+
+    /** One oslat run over the same CPUs; its histogram goes into {@code into}. Returns oslat's version. */
+    private String oslatRound(Stalls[] into) throws IOException {
+        StringBuilder list = new StringBuilder();
+        for (int c : cpus) {
+            list.append(list.isEmpty() ? "" : ",").append(c);
+        }
+        Process p = new ProcessBuilder(oslat, "-c", list.toString(), "-D", Integer.toString(seconds), "-q",
+                "-b", Integer.toString(OSLAT_BUCKETS), "-z").redirectErrorStream(true).start();
+        String out;
+        try {
+            if (!p.waitFor(seconds + 30L, TimeUnit.SECONDS)) {
+                p.destroyForcibly();
+                throw new IllegalStateException("oslat did not finish in " + (seconds + 30) + " s");
+            }
+            out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        } catch (InterruptedException e) {
+            p.destroyForcibly();
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted");
+        }
+        if (p.exitValue() != 0) {
+            String last = out.strip().lines().reduce((a, b) -> b).orElse("");
+            throw new IllegalStateException("exit " + p.exitValue() + ": " + last);
+        }
+        return parseOslat(out, into);
+    }
+
+    /**
+     * Adds oslat's quiet-mode summary ({@code -q -b N -z}) to one {@link Stalls} per core, in the
+     * order of its "Core:" line. oslat's bucket b holds loops of (b−1, b] µs; each is recorded at
+     * its lower edge, and the last bucket's overflows at its edge except the longest, recorded at
+     * oslat's maximum — all lower bounds.
+     *
+     * @return the version oslat printed
+     */
+    public static String parseOslat(String text, Stalls[] into) {
+        String version = "?";
+        int cores = -1;
+        List<long[]> rows = new ArrayList<>();
+        long[] max = null;
+        double[] duration = null;
+        int lastBucket = -1;
+        for (String line : text.split("\n")) {
+            if (line.startsWith("oslat V")) {
+                version = line.substring("oslat V".length()).strip();
+                continue;
+            }
+            Matcher f = OSLAT_FIELD.matcher(line);
+            if (f.matches()) {
+                String[] v = f.group(2).strip().split("\\s+");
+                switch (f.group(1)) {
+                    case "Core" -> cores = v.length;
+                    case "Maximum" -> max = longs(v);
+                    case "Duration" -> {
+                        duration = new double[v.length];
+                        for (int i = 0; i < v.length; i++) {
+                            duration[i] = Double.parseDouble(v[i]);
+                        }
+                    }
+                    default -> { }
+                }
+                continue;
+            }
+            Matcher r = OSLAT_ROW.matcher(line);
+            if (r.matches()) {
+                long[] counts = longs(r.group(2).strip().split("\\s+"));
+                long[] row = new long[counts.length + 1];
+                row[0] = Long.parseLong(r.group(1));
+                System.arraycopy(counts, 0, row, 1, counts.length);
+                rows.add(row);
+                if (r.group(3) != null) {
+                    lastBucket = (int) row[0];
+                }
+            }
+        }
+        if (cores != into.length || max == null || duration == null || max.length != cores || duration.length != cores) {
+            throw new IllegalArgumentException("oslat's output has no summary for " + into.length + " cores");
+        }
+        for (int c = 0; c < cores; c++) {
+            long before = into[c].observedNanos();
+            for (long[] row : rows) {
+                if (row.length != cores + 1) {
+                    throw new IllegalArgumentException("oslat row for " + row[0] + " µs has " + (row.length - 1) + " counts");
+                }
+                long bucket = row[0];
+                long n = row[c + 1];
+                if (bucket < 2 || n == 0) {
+                    continue;
+                }
+                if (bucket == lastBucket && max[c] > bucket) {
+                    into[c].recordMicros(bucket - 1, n - 1);
+                    into[c].recordMicros(max[c] - 1, 1);
+                } else {
+                    into[c].recordMicros(bucket - 1, n);
+                }
+            }
+            long stalls = into[c].observedNanos() - before;
+            into[c].addQuietNanos(Math.max(0, Math.round(duration[c] * 1e9) - stalls));
+        }
+        return version;
+    }
+
+    private static long[] longs(String[] v) {
+        long[] out = new long[v.length];
+        for (int i = 0; i < v.length; i++) {
+            out[i] = Long.parseLong(v[i]);
+        }
+        return out;
+    }
+
+    private static void sleep(long ms) {
+        try {
+            Thread.sleep(ms);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}
