@@ -1,7 +1,5 @@
 package io.havnet.bench;
 
-import io.havnet.dataplane.agent.IdleStrategy;
-import io.havnet.dataplane.agent.Lcore;
 import io.havnet.dataplane.agent.StallProbe;
 import io.havnet.dataplane.clock.Clock;
 import io.havnet.dataplane.stats.Stalls;
@@ -118,31 +116,9 @@ public final class JitterBench {
     /** One lcore per CPU, each spinning its probe for the round. */
     private String probeRound(StallProbe[] probes, boolean warmUp) {
         if (warmUp) {
-            // compile the probe's loop first, so the compiler's threads do not show up as stalls
-            StallProbe scratch = new StallProbe(Clock.SYSTEM, 1_000_000);
-            for (int i = 0; i < 2_000; i++) {
-                scratch.doWork();
-            }
+            StallProbe.compile();
         }
-        Lcore[] lcores = new Lcore[probes.length];
-        String notice = null;
-        try {
-            for (int i = 0; i < probes.length; i++) {
-                lcores[i] = Lcore.builder().name("jitter-cpu" + cpus[i]).cpu(cpus[i]).idle(IdleStrategy.spin())
-                        .agent(probes[i]).start();
-                if (lcores[i].pinNotice() != null) {
-                    notice = lcores[i].pinNotice();
-                }
-            }
-            sleep(seconds * 1_000L);
-        } finally {
-            for (Lcore l : lcores) {
-                if (l != null) {
-                    l.close();
-                }
-            }
-        }
-        return notice;
+        return StallProbe.runOn(probes, cpus, seconds * 1_000L);
     }
 
     /** One oslat run over the same CPUs; its histogram goes into {@code into}. Returns oslat's version. */
@@ -253,13 +229,5 @@ public final class JitterBench {
             out[i] = Long.parseLong(v[i]);
         }
         return out;
-    }
-
-    private static void sleep(long ms) {
-        try {
-            Thread.sleep(ms);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
     }
 }

@@ -198,6 +198,16 @@ class LabCommandsTest {
         assertEquals(s.get("offered").asLong() + s.get("hostile_sent").asLong() + s.get("replicas").asLong(),
                 s.get("delivered").asLong() + s.get("dropped").asLong());
         assertTrue(s.get("delivered").asLong() > 0);
+        // the tail is reported next to the floor the machine sets on the lcores' CPUs with no traffic
+        java.util.Set<String> paths = new java.util.HashSet<>();
+        s.get("latency_p9999_us_median_of_rounds").fieldNames().forEachRemaining(paths::add);
+        assertEquals(java.util.Set.of("vswitch", "vmdq", "sriov"), paths);
+        JsonNode floor = s.get("machine_floor");
+        assertEquals(2, floor.size(), floor.toString());
+        for (JsonNode cpu : floor) {
+            assertEquals(1.0, cpu.get("observed_s").asDouble(), 0.2, cpu.toString());
+            assertTrue(cpu.get("floor_p9999_us").asDouble() <= cpu.get("max_us").asDouble(), cpu.toString());
+        }
     }
 
     @Test

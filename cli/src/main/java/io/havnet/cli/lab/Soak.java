@@ -1,6 +1,9 @@
 package io.havnet.cli.lab;
 
+import io.havnet.dataplane.agent.StallProbe;
+import io.havnet.dataplane.clock.Clock;
 import io.havnet.dataplane.mempool.Mempool;
+import io.havnet.dataplane.stats.Stalls;
 import io.havnet.dataplane.stats.Json;
 import io.havnet.hypervisor.IoPath;
 import io.havnet.hypervisor.Vm;
@@ -20,7 +23,8 @@ import java.util.Map;
  * {@code havnet run SCENARIO --soak --duration S}: the scenario's phases again and again until S
  * seconds have passed. Every round: Mpps and the latency tail per path, conservation
  * (offered + replicas = delivered + drops) and the heap after a GC; at the end every pool must be
- * whole. Returns 0 when every check held.
+ * whole. Before the host starts, the machine's own latency floor on the lcores' CPUs is measured,
+ * so the tail is read next to it. Returns 0 when every check held.
  */
 final class Soak {
     private Soak() {}
@@ -35,6 +39,48 @@ final class Soak {
         return n;
     }
 
+    /** The CPUs the host's lcores run on ({@link io.havnet.hypervisor.Host.Placement#twoCores()}). */
+    private static final int[] LCORE_CPUS = {0, 1};
+
+    /**
+     * The latency floor the machine itself sets on the lcores' CPUs, before any traffic: a spinning
+     * probe per CPU ({@link StallProbe}, what {@code havnet bench jitter} runs) for 1–10 s.
+     */
+    private static List<Map<String, Object>> machineFloor(double soakSeconds, PrintWriter err) {
+        int ncpu = Runtime.getRuntime().availableProcessors();
+        int[] cpus = java.util.Arrays.stream(LCORE_CPUS).filter(c -> c < ncpu).toArray();
+        long millis = (long) Math.max(1_000, Math.min(10_000, soakSeconds * 1_000 / 60));
+        StallProbe.compile();
+        StallProbe[] probes = new StallProbe[cpus.length];
+        for (int i = 0; i < cpus.length; i++) {
+            probes[i] = new StallProbe(Clock.SYSTEM, 1_000_000);
+        }
+        StallProbe.runOn(probes, cpus, millis);
+        List<Map<String, Object>> rows = new ArrayList<>();
+        StringBuilder line = new StringBuilder(String.format(Locale.ROOT, "soak: the machine alone for %.0f s:", millis / 1e3));
+        for (int i = 0; i < cpus.length; i++) {
+            Stalls st = probes[i].stalls();
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("cpu", cpus[i]);
+            m.put("observed_s", Math.round(st.observedNanos() / 1e6) / 1e3);
+            m.put("stalls_per_s_ge_50us", Math.round(st.perSecondAtLeast(50) * 10) / 10.0);
+            m.put("max_us", Math.round(st.maxNanos() / 1e2) / 10.0);
+            m.put("floor_p999_us", Math.round(st.floorNanos(0.999) / 1e2) / 10.0);
+            m.put("floor_p9999_us", Math.round(st.floorNanos(0.9999) / 1e2) / 10.0);
+            rows.add(m);
+            line.append(String.format(Locale.ROOT, " CPU %d floor p99.99 %.0f us (%.1f stalls/s of 50 us or more, longest %.0f us);",
+                    cpus[i], (Double) m.get("floor_p9999_us"), (Double) m.get("stalls_per_s_ge_50us"), (Double) m.get("max_us")));
+        }
+        err.println(line);
+        err.flush();
+        return rows;
+    }
+
+    private static double median(List<Double> v) {
+        double[] a = v.stream().mapToDouble(Double::doubleValue).sorted().toArray();
+        return a.length == 0 ? 0 : a.length % 2 == 1 ? a[a.length / 2] : (a[a.length / 2 - 1] + a[a.length / 2]) / 2;
+    }
+
     @SuppressWarnings("unchecked")
     static int run(Scenario s, double seconds, PrintWriter out, PrintWriter err, boolean json) {
         MemoryMXBean mem = ManagementFactory.getMemoryMXBean();
@@ -45,6 +91,8 @@ final class Soak {
         long heapFirst = -1;
         long heapMax = 0;
         double phase = Math.max(0.5, Math.min(s.traffic().seconds(), seconds / 6));
+        List<Map<String, Object>> machine = machineFloor(seconds, err);
+        Map<String, List<Double>> tails = new LinkedHashMap<>();
         try (Experiment e = new Experiment(s)) {
             err.println("soak: warming up");
             e.warmUp(0.5);
@@ -76,6 +124,8 @@ final class Soak {
                         line.append(String.format(Locale.ROOT, " | %s %s %.3f Mpps p99.99 %s us", p.label(), size,
                                 ((Number) run.get("mpps")).doubleValue(), lat.get("p9999")));
                         r.put(p.label() + "/" + size.label(), run);
+                        tails.computeIfAbsent(p.label(), k -> new ArrayList<>())
+                                .add(((Number) lat.get("p9999")).doubleValue());
                     }
                 }
                 System.gc();
@@ -141,6 +191,10 @@ final class Soak {
         summary.putAll(summary0);
         summary.put("leaked_mbufs", leaked);
         summary.put("heap_growth_after_round_2_mb", growth >> 20);
+        Map<String, Object> medians = new LinkedHashMap<>();
+        tails.forEach((path, v) -> medians.put(path, median(v)));
+        summary.put("latency_p9999_us_median_of_rounds", medians);
+        summary.put("machine_floor", machine);
         if (json) {
             Map<String, Object> all = new LinkedHashMap<>(summary);
             all.put("detail", rounds);
@@ -150,6 +204,13 @@ final class Soak {
                             + "%d mbufs leaked; heap growth after round 2: %d MiB%n", rounds.size() - 1, summary0.get("offered"),
                     summary0.get("hostile_sent"), summary0.get("replicas"), summary0.get("delivered"), summary0.get("dropped"),
                     Boolean.TRUE.equals(summary0.get("conserved")) ? "conserved" : "NOT CONSERVED", leaked, growth >> 20);
+            StringBuilder tail = new StringBuilder("soak: latency p99.99, median of the rounds:");
+            medians.forEach((path, v) -> tail.append(String.format(Locale.ROOT, " %s %.0f us,", path, (Double) v)));
+            tail.append(" next to the machine's own floor (no traffic):");
+            for (Map<String, Object> m : machine) {
+                tail.append(String.format(Locale.ROOT, " CPU %s %.0f us", m.get("cpu"), (Double) m.get("floor_p9999_us")));
+            }
+            out.println(tail);
         }
         out.flush();
         return failures;

@@ -56,6 +56,50 @@ public final class StallProbe implements Agent {
         return stalls;
     }
 
+    /**
+     * Spins a scratch probe on the calling thread for a moment, so the probe's loop is compiled
+     * before it measures: the compiler's threads would otherwise show up as stalls.
+     */
+    public static void compile() {
+        StallProbe scratch = new StallProbe(Clock.SYSTEM, 1_000_000);
+        for (int i = 0; i < 300; i++) {
+            scratch.doWork();
+        }
+    }
+
+    /**
+     * Runs each probe on a spinning lcore pinned to the CPU at the same index, all at once, for
+     * {@code millis}; the probes keep what they saw (call again to add more).
+     *
+     * @return why the lcores could not be pinned, or null
+     */
+    public static String runOn(StallProbe[] probes, int[] cpus, long millis) {
+        if (probes.length != cpus.length) {
+            throw new IllegalArgumentException(probes.length + " probes for " + cpus.length + " CPUs");
+        }
+        Lcore[] lcores = new Lcore[probes.length];
+        String notice = null;
+        try {
+            for (int i = 0; i < probes.length; i++) {
+                lcores[i] = Lcore.builder().name("stall-probe-cpu" + cpus[i]).cpu(cpus[i]).idle(IdleStrategy.spin())
+                        .agent(probes[i]).start();
+                if (lcores[i].pinNotice() != null) {
+                    notice = lcores[i].pinNotice();
+                }
+            }
+            Thread.sleep(millis);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } finally {
+            for (Lcore l : lcores) {
+                if (l != null) {
+                    l.close();
+                }
+            }
+        }
+        return notice;
+    }
+
     @Override
     public String roleName() {
         return "stall-probe";
