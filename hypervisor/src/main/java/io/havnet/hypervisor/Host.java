@@ -256,6 +256,16 @@ public final class Host implements AutoCloseable {
         return !lcores.isEmpty();
     }
 
+    /** {@link Lcore#rounds()} of each of the host's lcores, in a fixed order (empty when not on lcores). */
+    public long[] lcoreRounds() {
+        List<Lcore> ls = lcores;
+        long[] r = new long[ls.size()];
+        for (int i = 0; i < r.length; i++) {
+            r[i] = ls.get(i).rounds();
+        }
+        return r;
+    }
+
     /**
      * Parks every lcore of the host between rounds (see {@link Lcore#suspend()}): nothing moves
      * until {@link #resume()}. Control operations that wait for the lcores (pause, destroy, set an

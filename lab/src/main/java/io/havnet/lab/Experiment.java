@@ -17,6 +17,7 @@ import io.havnet.hypervisor.accounting.Component;
 import io.havnet.hypervisor.accounting.CostModel;
 import io.havnet.lab.apps.GuestApps;
 import io.havnet.lab.scenario.Scenario;
+import io.havnet.lab.traffic.DrainWatch;
 import io.havnet.lab.traffic.Tester;
 import org.HdrHistogram.Histogram;
 
@@ -435,7 +436,8 @@ public final class Experiment implements AutoCloseable {
                 runFor(seconds);
                 tester.drain();
                 long deadline = System.nanoTime() + 5_000_000_000L;
-                while (!tester.drained(20_000_000L) && !tester.allReturned() && System.nanoTime() < deadline) {
+                DrainWatch watch = new DrainWatch(tester, host::lcoreRounds);
+                while (!watch.quiet(20_000_000L) && !tester.allReturned() && System.nanoTime() < deadline) {
                     runFor(0.005);
                 }
             }
@@ -520,7 +522,8 @@ public final class Experiment implements AutoCloseable {
         List<Component.Snapshot> w1 = host.accounting();
         tester.drain();
         long deadline = System.nanoTime() + 5_000_000_000L;
-        while (!tester.drained(50_000_000L) && System.nanoTime() < deadline) {
+        DrainWatch watch = new DrainWatch(tester, host::lcoreRounds);
+        while (!watch.quiet(50_000_000L) && System.nanoTime() < deadline) {
             sleep(0.01);
         }
         List<Component.Snapshot> s1 = host.accounting();

@@ -30,6 +30,17 @@ public final class Lcore implements AutoCloseable {
     private volatile boolean suspended;
     private volatile Throwable failure;
     private volatile String pinNotice;
+    private long rounds; // written by the lcore (opaque), read by anyone
+
+    private static final java.lang.invoke.VarHandle ROUNDS;
+
+    static {
+        try {
+            ROUNDS = java.lang.invoke.MethodHandles.lookup().findVarHandle(Lcore.class, "rounds", long.class);
+        } catch (ReflectiveOperationException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+    }
 
     private Lcore(Builder b) {
         this.id = b.id;
@@ -89,7 +100,9 @@ public final class Lcore implements AutoCloseable {
             current = null;
             final Agent[] as = agents;
             final AgentStats[] st = stats;
+            long round = 0;
             while (running) {
+                ROUNDS.setOpaque(this, ++round);
                 if (suspendAsked) {
                     parkWhileSuspended();
                     continue;
@@ -173,6 +186,15 @@ public final class Lcore implements AutoCloseable {
 
     public Thread thread() {
         return thread;
+    }
+
+    /**
+     * Rounds the loop has begun so far: every agent had a call in each. What waits for an lcore to
+     * have moved something on reads this, not the clock — an lcore starved of its CPU (an
+     * oversubscribed machine) does no rounds however much time passes.
+     */
+    public long rounds() {
+        return (long) ROUNDS.getOpaque(this);
     }
 
     /** Per-agent cost, in the order the agents were added (meaningful with accounting on). */

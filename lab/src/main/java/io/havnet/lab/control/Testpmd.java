@@ -9,6 +9,7 @@ import io.havnet.hypervisor.Vm;
 import io.havnet.lab.Experiment;
 import io.havnet.lab.apps.GuestApps;
 import io.havnet.lab.scenario.Scenario;
+import io.havnet.lab.traffic.DrainWatch;
 import io.havnet.lab.traffic.Tester;
 import io.havnet.nic.sriov.VfInfo;
 import io.havnet.platform.iommu.DmaFault;
@@ -368,7 +369,8 @@ public final class Testpmd {
         if (t != null && testerStarted) {
             t.drain();
             long deadline = System.nanoTime() + 5_000_000_000L;
-            while (!t.allReturned() && !t.drained(lostAfter(t)) && System.nanoTime() < deadline) {
+            DrainWatch watch = new DrainWatch(t, experiment.host()::lcoreRounds);
+            while (!t.allReturned() && !watch.quiet(lostAfter(t)) && System.nanoTime() < deadline) {
                 LockSupport.parkNanos(100_000);
             }
         }

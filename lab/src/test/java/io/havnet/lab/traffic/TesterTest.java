@@ -146,6 +146,53 @@ class TesterTest {
         drainThrough(far);
     }
 
+    @Test
+    void probesHeldByAnLcoreOffItsCpuAreLateNotLost() {
+        MacSwapFwd far = new MacSwapFwd(wire[1], 0, wire[1], 0, 32);
+        long[] farRounds = {0};
+        tester.start(TARGETS, new Scenario.FrameSize(64), 16, 0, 1);
+        run(far, 1_000);
+        tester.drain();
+        tester.doWork();
+        far.doWork(); // the far end takes the probes in flight, then loses its CPU
+        farRounds[0]++;
+        DrainWatch watch = new DrainWatch(tester, () -> farRounds.clone());
+        for (int i = 0; i < 200; i++) { // 200 ms in which the tester polls and nothing comes back
+            clock.advance(1_000_000);
+            tester.doWork();
+            assertFalse(watch.quiet(50_000_000L), "the lcore holding the probes has not run: they are late, not lost");
+        }
+        assertTrue(tester.drained(50_000_000L), "by time and the tester's polls alone they would count as lost");
+        for (int i = 0; i < 10 && !tester.allReturned(); i++) {
+            far.doWork(); // it runs again and sends them back
+            farRounds[0]++;
+            tester.doWork();
+        }
+        assertTrue(tester.allReturned());
+    }
+
+    @Test
+    void probesALiveLcoreDoesNotReturnAreLostOnceItHasRunItsRounds() {
+        long[] farRounds = {0};
+        tester.start(TARGETS, new Scenario.FrameSize(64), 16, 0, 1);
+        tester.doWork();
+        tester.drain();
+        DrainWatch watch = new DrainWatch(tester, () -> farRounds.clone());
+        int m;
+        while ((m = wire[1].rxRing(0).dequeue()) != -1) {
+            Mbuf.free(m); // the far end drops every probe
+        }
+        int polls = 0;
+        while (!watch.quiet(50_000_000L)) {
+            clock.advance(1_000_000);
+            tester.doWork();
+            farRounds[0]++;
+            assertTrue(++polls < 1_000, "a far end that runs and returns nothing ends the wait");
+        }
+        assertTrue(polls >= 50, "not before the quiet time: " + polls + " ms");
+        assertFalse(tester.allReturned());
+    }
+
     /** Drains the tester with the far end still reflecting; every probe must come back. */
     private void drainThrough(MacSwapFwd far) {
         tester.drain();
