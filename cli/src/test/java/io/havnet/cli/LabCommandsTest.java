@@ -28,7 +28,7 @@ class LabCommandsTest {
     static final ObjectMapper JSON = new ObjectMapper();
     static final Set<String> RUN_KEYS = Set.of("path", "frame_size", "vms", "offered", "delivered", "drops", "mpps", "gbps",
             "hypervisor_ns_per_pkt", "nic_ns_per_pkt", "guest_ns_per_pkt", "copies_per_pkt", "vm_exits_per_pkt",
-            "interrupts_per_pkt", "latency_us");
+            "interrupts_per_pkt", "latency_us", "long_calls");
 
     @Test
     void demoQuickJsonFollowsTheSchemaConservesFramesAndWritesTheReport(@TempDir Path dir) throws Exception {
@@ -62,6 +62,11 @@ class LabCommandsTest {
                 JsonNode lat = run.get("latency_us");
                 assertTrue(lat.get("p50").asDouble() > 0 && lat.get("p50").asDouble() <= lat.get("p99").asDouble()
                         && lat.get("p99").asDouble() <= lat.get("p999").asDouble(), lat.toString());
+                for (String kind : List.of("hypervisor", "nic", "guests")) {
+                    JsonNode lc = run.get("long_calls").get(kind);
+                    assertTrue(lc.get("ge_100us").asLong() >= lc.get("ge_1ms").asLong() && lc.get("ge_1ms").asLong() >= 0,
+                            kind + ": " + lc);
+                }
                 switch (path) {
                     case "sriov" -> {
                         assertEquals(0.0, run.get("hypervisor_ns_per_pkt").asDouble(), "the VF bypasses the hypervisor");

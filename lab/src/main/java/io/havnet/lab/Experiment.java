@@ -551,11 +551,19 @@ public final class Experiment implements AutoCloseable {
                 continue; // destroyed since, or on another path
             }
             Component.Snapshot before = find(w0, g.name());
-            Component.Snapshot d = before == null ? g : g.minus(before);
-            guestNs += d.cpuNanos();
-            exits += d.vmExits();
-            irqs += d.interrupts();
+            guestNs += (before == null ? g : g.minus(before)).cpuNanos();
+            Component.Snapshot atStart = find(s0, g.name());
+            Component.Snapshot atEnd = find(s1, g.name());
+            if (atEnd != null) {
+                Component.Snapshot all = atStart == null ? atEnd : atEnd.minus(atStart);
+                exits += all.vmExits();
+                irqs += all.interrupts();
+            }
         }
+        // counts per frame over the whole phase, which starts and ends with nothing in flight; over
+        // the window, the frames on their way at its two edges skew them (a few % at low rates)
+        Component.Snapshot hvAll = s1.get(1).minus(s0.get(1));
+        double perAll = Math.max(1, delivered);
         r.put("offered", offered);
         r.put("delivered", delivered);
         r.put("drops", drops);
@@ -565,12 +573,12 @@ public final class Experiment implements AutoCloseable {
         r.put("hypervisor_ns_per_pkt", round(hv.cpuNanos() / per));
         r.put("nic_ns_per_pkt", round(nic.cpuNanos() / per));
         r.put("guest_ns_per_pkt", round(guestNs / per));
-        r.put("copies_per_pkt", round(hv.copies() / per));
-        r.put("lookups_per_pkt", round(hv.lookups() / per));
-        r.put("vm_exits_per_pkt", round(exits / per));
-        r.put("interrupts_per_pkt", round(irqs / per));
+        r.put("copies_per_pkt", round(hvAll.copies() / perAll));
+        r.put("lookups_per_pkt", round(hvAll.lookups() / perAll));
+        r.put("vm_exits_per_pkt", round(exits / perAll));
+        r.put("interrupts_per_pkt", round(irqs / perAll));
         if (host.costModel().enabled()) {
-            r.put("modelled_exit_irq_ns_per_pkt", round(host.costModel().nanos(exits, irqs) / per));
+            r.put("modelled_exit_irq_ns_per_pkt", round(host.costModel().nanos(exits, irqs) / perAll));
         }
         Map<String, Object> l = new LinkedHashMap<>();
         l.put("p50", round(lat.getValueAtPercentile(50) / 1000.0));
@@ -579,9 +587,37 @@ public final class Experiment implements AutoCloseable {
         l.put("p9999", round(lat.getValueAtPercentile(99.99) / 1000.0));
         l.put("max", round(lat.getMaxValue() / 1000.0));
         r.put("latency_us", l);
+        r.put("long_calls", longCalls(s0, s1));
         r.put("in_flight_per_vm", tc.ratePps() == 0 ? tc.inFlight() : 0);
         r.put("seconds", round(window / 1e9));
         return r;
+    }
+
+    /**
+     * Agent calls of 100 µs and of 1 ms or more between two snapshots, by kind of component (every
+     * VM counted, whatever its path: the guests share an lcore). A long call held up every frame
+     * waiting on that lcore; spread over the kinds in proportion to their time, they are the
+     * machine taking the CPU away (compare {@code havnet bench jitter}); piled on one, that agent.
+     */
+    private static Map<String, Object> longCalls(List<Component.Snapshot> before, List<Component.Snapshot> after) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        for (Component.Kind k : Component.Kind.values()) {
+            long over100us = 0;
+            long over1ms = 0;
+            for (Component.Snapshot a : after) {
+                if (a.kind() != k) {
+                    continue;
+                }
+                Component.Snapshot b = find(before, a.name());
+                over100us += a.callsOver100us() - (b == null ? 0 : b.callsOver100us());
+                over1ms += a.callsOver1ms() - (b == null ? 0 : b.callsOver1ms());
+            }
+            Map<String, Object> c = new LinkedHashMap<>();
+            c.put("ge_100us", over100us);
+            c.put("ge_1ms", over1ms);
+            m.put(k == Component.Kind.GUEST ? "guests" : k.name().toLowerCase(Locale.ROOT), c);
+        }
+        return m;
     }
 
     private static Component.Snapshot find(List<Component.Snapshot> l, String name) {

@@ -178,4 +178,18 @@ class AgentTest {
         s.idle(5);
         assertThrows(IllegalArgumentException.class, () -> IdleStrategy.backoff(1, 1, 10, 5));
     }
+
+    @Test
+    void callsOfATenthOfAMillisecondOrMoreAreCountedWhetherOrNotTheyDidWork() {
+        AgentStats s = new AgentStats("a");
+        s.record(99_999, 32);
+        s.record(100_000, 0); // an idle poll during which the thread lost its CPU
+        s.record(1_500_000, 8);
+        assertEquals(2, s.callsOver100us());
+        assertEquals(1, s.callsOver1ms());
+        assertEquals(99_999 + 1_500_000, s.busyNanos(), "busy time counts only calls that did work");
+        s.reset();
+        assertEquals(0, s.callsOver100us());
+        assertEquals(0, s.callsOver1ms());
+    }
 }

@@ -44,6 +44,8 @@ public final class Component {
     /** Drops by reason of sets that were replaced, and the time of agents that were retired. */
     private final Map<String, Long> retiredDrops = new LinkedHashMap<>();
     private volatile long retiredCpuNanos;
+    private volatile long retiredOver100us;
+    private volatile long retiredOver1ms;
 
     public Component(String name, Kind kind) {
         this.name = name;
@@ -79,6 +81,8 @@ public final class Component {
     public synchronized void retireAgent(AgentStats s) {
         if (agents.remove(s)) {
             retiredCpuNanos += s.busyNanos();
+            retiredOver100us += s.callsOver100us();
+            retiredOver1ms += s.callsOver1ms();
         }
     }
 
@@ -116,6 +120,24 @@ public final class Component {
         return n;
     }
 
+    /** Calls of its agents that took 100 µs or more ({@link AgentStats#callsOver100us()}). */
+    public long callsOver100us() {
+        long n = retiredOver100us;
+        for (AgentStats a : agents) {
+            n += a.callsOver100us();
+        }
+        return n;
+    }
+
+    /** Calls of its agents that took 1 ms or more. */
+    public long callsOver1ms() {
+        long n = retiredOver1ms;
+        for (AgentStats a : agents) {
+            n += a.callsOver1ms();
+        }
+        return n;
+    }
+
     /** Drops by reason, summed over the registered sets (zero reasons left out). */
     public synchronized Map<String, Long> drops() {
         Map<String, Long> m = new LinkedHashMap<>(retiredDrops);
@@ -147,19 +169,22 @@ public final class Component {
     /** A snapshot of everything, for reports. */
     public Snapshot snapshot() {
         return new Snapshot(name, kind, cpuNanos(), counters.get(FRAMES), counters.get(BYTES_COPIED), counters.get(COPIES),
-                counters.get(LOOKUPS), counters.get(VM_EXITS), counters.get(INTERRUPTS), drops());
+                counters.get(LOOKUPS), counters.get(VM_EXITS), counters.get(INTERRUPTS), callsOver100us(), callsOver1ms(),
+                drops());
     }
 
     /** A component's figures at one moment. */
     public record Snapshot(String name, Kind kind, long cpuNanos, long frames, long bytesCopied, long copies, long lookups,
-                           long vmExits, long interrupts, Map<String, Long> drops) {
+                           long vmExits, long interrupts, long callsOver100us, long callsOver1ms,
+                           Map<String, Long> drops) {
         /** This snapshot minus an earlier one (drops too). */
         public Snapshot minus(Snapshot e) {
             Map<String, Long> d = new LinkedHashMap<>(drops);
             e.drops.forEach((k, v) -> d.merge(k, -v, Long::sum));
             d.values().removeIf(v -> v == 0);
             return new Snapshot(name, kind, cpuNanos - e.cpuNanos, frames - e.frames, bytesCopied - e.bytesCopied,
-                    copies - e.copies, lookups - e.lookups, vmExits - e.vmExits, interrupts - e.interrupts, d);
+                    copies - e.copies, lookups - e.lookups, vmExits - e.vmExits, interrupts - e.interrupts,
+                    callsOver100us - e.callsOver100us, callsOver1ms - e.callsOver1ms, d);
         }
     }
 
