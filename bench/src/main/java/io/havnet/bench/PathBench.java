@@ -42,9 +42,15 @@ public final class PathBench {
     private final int vms;
     private final int perVmInFlight;
     private final CostModel costModel;
+    private final Host.Placement placement;
 
-    /** @param seconds measured time per path, in slices taking turns with the other paths */
-    public PathBench(double seconds, int vms, int perVmInFlight, CostModel costModel) {
+    /**
+     * @param seconds measured time per path, in slices taking turns with the other paths
+     * @param wireCpu the CPU of the wire's far end (the reflector): 1 with the hypervisor and the
+     *                guests ({@link Host.Placement#twoCores()}), or 0 with the NIC
+     */
+    public PathBench(double seconds, int vms, int perVmInFlight, CostModel costModel, int wireCpu) {
+        this.placement = new Host.Placement(0, 1, 1, wireCpu);
         this.seconds = seconds;
         this.vms = vms;
         this.perVmInFlight = perVmInFlight;
@@ -124,7 +130,7 @@ public final class PathBench {
             for (IoPath p : paths) {
                 Bed b = new Bed(p, wireFrameSize);
                 beds.add(b);
-                b.host.start(Host.Placement.twoCores());
+                b.host.start(placement);
                 b.host.suspend();
             }
             // warm-up in turns, then let the compiler finish (its CPU is not the paths')

@@ -33,6 +33,10 @@ public final class BenchNic implements Runnable {
     @Option(names = "--cores", description = "1: NIC, guest and wire on one core (no cross-core traffic); 2: NIC on CPU 0, guest on CPU 1 (default ${DEFAULT-VALUE})")
     int cores = 2;
 
+    @Option(names = "--wire-cpu", description = "with 2 cores, the CPU of the wire's far end (the reflector): 1, next to the guest,"
+            + " or 0, next to the NIC, so frames reach the NIC from the wire without crossing cores (default ${DEFAULT-VALUE})")
+    int wireCpu = 1;
+
     @Spec
     CommandSpec spec;
 
@@ -55,7 +59,10 @@ public final class BenchNic implements Runnable {
         if (cores != 1 && cores != 2) {
             throw new IllegalArgumentException("--cores must be 1 or 2");
         }
-        Map<String, Object> r = new NicBench(seconds, frameSize, page, inFlight, cores).run();
+        if (wireCpu != 0 && wireCpu != 1) {
+            throw new IllegalArgumentException("--wire-cpu must be 0 or 1");
+        }
+        Map<String, Object> r = new NicBench(seconds, frameSize, page, inFlight, cores, wireCpu).run();
         PrintWriter out = spec.commandLine().getOut();
         if (json) {
             out.println(Json.write(r));

@@ -38,6 +38,10 @@ public final class BenchPaths implements Runnable {
     @Option(names = "--cost-model", description = "add modelled cycles for VM exits and interrupts (reported apart)")
     boolean costModel;
 
+    @Option(names = "--wire-cpu", description = "CPU of the wire's far end (the reflector): 1, with the hypervisor and the guests,"
+            + " or 0, with the NIC (default ${DEFAULT-VALUE})")
+    int wireCpu = 1;
+
     @Spec
     CommandSpec spec;
 
@@ -58,7 +62,10 @@ public final class BenchPaths implements Runnable {
                 throw new IllegalArgumentException("--frame-sizes: " + s + " is outside [64, 1518]");
             }
         }
-        PathBench b = new PathBench(seconds, vms, 96, costModel ? CostModel.defaults() : CostModel.OFF);
+        if (wireCpu != 0 && wireCpu != 1) {
+            throw new IllegalArgumentException("--wire-cpu must be 0 or 1");
+        }
+        PathBench b = new PathBench(seconds, vms, 96, costModel ? CostModel.defaults() : CostModel.OFF, wireCpu);
         List<Map<String, Object>> runs = new ArrayList<>();
         for (int size : sizes) {
             runs.addAll(b.run(ps, size));
@@ -71,8 +78,8 @@ public final class BenchPaths implements Runnable {
             out.println(Json.write(m));
             return;
         }
-        out.printf(Locale.ROOT, "paths: %d VMs per host running macswap, NIC on CPU 0, hypervisor + guests + wire reflector on CPU 1, %.1f s each, the hosts taking turns in 100 ms slices%n",
-                vms, seconds);
+        out.printf(Locale.ROOT, "paths: %d VMs per host running macswap, NIC%s on CPU 0, hypervisor + guests%s on CPU 1, %.1f s each, the hosts taking turns in 100 ms slices%n",
+                vms, wireCpu == 0 ? " + wire reflector" : "", wireCpu == 0 ? "" : " + wire reflector", seconds);
         Table t = new Table("path", "frame B", "Mpps", "Gbit/s", "hv ns/pkt", "NIC ns/pkt", "guest ns/pkt", "copies/pkt",
                 "exits/pkt", "irqs/pkt", "drops", "Mpps by third");
         for (Map<String, Object> r : runs) {
