@@ -98,7 +98,9 @@ public final class Host implements AutoCloseable {
         // the PF's default pool is the vSwitch's uplink
         this.uplink = pf.openPool("pf-pool", nic.pfPool(), hostRegion);
         uplink.configure(1, 1, EthConf.defaults());
-        uplink.rxQueueSetup(0, 512, hostPool);
+        // one receive queue for every vSwitch VM: as many descriptors as four VMs' own queues on
+        // the other paths (OVS-DPDK's default for a DPDK port is 2048 too)
+        uplink.rxQueueSetup(0, UPLINK_RX_DESCRIPTORS, hostPool);
         uplink.txQueueSetup(0, 512);
         uplink.start();
         this.vswitch = new VSwitch("vswitch", hypervisor, clock, b.macAgingNanos, hostPool);
@@ -106,6 +108,9 @@ public final class Host implements AutoCloseable {
         hvGroup.add(vswitch, hypervisor);
         hvGroup.add(relays, hypervisor);
     }
+
+    /** Receive descriptors of the vSwitch's uplink queue (the PF's default pool). */
+    public static final int UPLINK_RX_DESCRIPTORS = 2048;
 
     public static Builder builder(EthDev wire) {
         return new Builder(wire);
