@@ -21,6 +21,8 @@ public final class AgentGroup implements Agent {
         final AgentStats stats;
         volatile boolean enabled;
         volatile String failure;
+        volatile boolean hung;
+        private long callStart; // System.nanoTime() when its current call began, 0 outside calls (opaque)
 
         Member(Agent agent, Component component, boolean enabled) {
             this.agent = agent;
@@ -32,6 +34,16 @@ public final class AgentGroup implements Agent {
 
         public void setEnabled(boolean on) {
             enabled = on && failure == null; // a member that failed stays off
+        }
+
+        /** When the call the member is in began (System.nanoTime()), or 0 when it is in none. */
+        public long inCallSince() {
+            return (long) CALL_START.getAcquire(this);
+        }
+
+        /** True once the group left it behind in a call that did not return ({@link AgentGroup#evict}). */
+        public boolean hung() {
+            return hung;
         }
 
         /** Why the member's agent failed (it is then off for good), or null. */
@@ -53,6 +65,17 @@ public final class AgentGroup implements Agent {
     private final boolean containFailures;
     private volatile Member[] members = new Member[0];
     private volatile long rounds;
+    private volatile int epoch; // changes when a member is left behind in a call: the thread in it must let go
+
+    private static final java.lang.invoke.VarHandle CALL_START;
+
+    static {
+        try {
+            CALL_START = java.lang.invoke.MethodHandles.lookup().findVarHandle(Member.class, "callStart", long.class);
+        } catch (ReflectiveOperationException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+    }
 
     /** A group in which an agent's exception ends the group's lcore (the host's own agents: a bug). */
     public AgentGroup(String name) {
@@ -101,24 +124,48 @@ public final class AgentGroup implements Agent {
         return rounds;
     }
 
+    /**
+     * Leaves {@code m} behind in the call it is in, which has not returned: it is switched off for
+     * good (hung, with {@code reason}), removed, and the thread inside its call will touch nothing
+     * of the group when it comes out. The caller then lets another thread run the group
+     * ({@code Lcore.respawn()}).
+     */
+    public synchronized void evict(Member m, String reason) {
+        m.failure = reason;
+        m.hung = true;
+        m.enabled = false;
+        remove(m);
+        epoch = epoch + 1;
+    }
+
     @Override
     public int doWork() {
         Member[] ms = members;
+        int e = epoch;
         int work = 0;
         for (Member m : ms) {
             if (!m.enabled) {
                 continue;
             }
             long t0 = System.nanoTime();
+            CALL_START.setOpaque(m, t0);
             int w;
             try {
                 w = m.agent.doWork();
-            } catch (RuntimeException e) {
-                if (!containFailures) {
-                    throw e;
+            } catch (RuntimeException ex) {
+                CALL_START.setRelease(m, 0L); // after it, the call touches nothing more
+                if (epoch != e) {
+                    return work;
                 }
-                m.fail(e);
+                if (!containFailures) {
+                    throw ex;
+                }
+                m.fail(ex);
                 w = 0;
+            }
+            CALL_START.setRelease(m, 0L); // after it, the call touches nothing more
+            if (epoch != e) {
+                return work; // this thread was left behind while the call ran: the group is another's
             }
             m.stats.record(System.nanoTime() - t0, w);
             work += w;

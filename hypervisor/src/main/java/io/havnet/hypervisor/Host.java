@@ -4,6 +4,7 @@ import io.havnet.dataplane.agent.Agent;
 import io.havnet.dataplane.agent.IdleStrategy;
 import io.havnet.dataplane.agent.Lcore;
 import io.havnet.dataplane.agent.LcoreId;
+import io.havnet.dataplane.os.Affinity;
 import io.havnet.dataplane.clock.Clock;
 import io.havnet.dataplane.ethdev.EthConf;
 import io.havnet.dataplane.ethdev.EthDev;
@@ -71,6 +72,13 @@ public final class Host implements AutoCloseable {
     private final Map<String, Vm> vms = new LinkedHashMap<>();
     private final boolean[] vfTaken;
     private List<Lcore> lcores = List.of();
+    /** The lcore that runs the guests, while on lcores. */
+    private volatile Lcore guestLcore;
+    private Thread watchdog;
+    private final long vcpuHangNanos;
+    /** Destroyed VMs whose vCPU was left behind in a call that has not returned: their RAM, pool and VF are held. */
+    private final List<Vm> quarantined = new ArrayList<>();
+    private final List<String> events = new java.util.concurrent.CopyOnWriteArrayList<>();
     private boolean deterministicLcoreId;
     private volatile boolean appsRunning = true;
     /** At most this many rounds at close for the frames in flight to settle (a wire generator never does). */
@@ -81,6 +89,7 @@ public final class Host implements AutoCloseable {
         this.wire = b.wire;
         this.clock = b.clock;
         this.costModel = b.costModel;
+        this.vcpuHangNanos = b.vcpuHangMillis * 1_000_000L;
         this.nic = Nic.builder("nic0", platform, wire).numVfs(b.vfs).pools(b.pools).veb(b.veb).clock(clock).build();
         this.pf = new PfDriver(nic);
         this.vfTaken = new boolean[b.vfs];
@@ -243,18 +252,102 @@ public final class Host implements AutoCloseable {
         byCpu.computeIfAbsent(p.wireCpu(), k -> new ArrayList<>()).add(wireGroup);
         List<Lcore> ls = new ArrayList<>();
         for (Map.Entry<Integer, List<Agent>> e : byCpu.entrySet()) {
-            ls.add(Lcore.builder().name("host-cpu" + e.getKey()).cpu(e.getKey()).idle(IdleStrategy.spin())
-                    .agents(e.getValue()).start());
+            Lcore l = Lcore.builder().name("host-cpu" + e.getKey()).cpu(e.getKey()).idle(IdleStrategy.spin())
+                    .agents(e.getValue()).start();
+            ls.add(l);
+            if (e.getKey() == p.guestCpu()) {
+                guestLcore = l;
+            }
         }
         lcores = ls;
+        Thread w = Thread.ofPlatform().name("host-vcpu-watchdog").daemon(true).unstarted(this::watch);
+        watchdog = w;
+        w.start();
     }
 
     /** Stops the lcores (the host can then run deterministically again or be closed). */
     public synchronized void stop() {
+        Thread w = watchdog;
+        watchdog = null;
+        if (w != null) {
+            w.interrupt();
+            try {
+                w.join();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
         for (Lcore l : lcores) {
             l.close();
         }
         lcores = List.of();
+        guestLcore = null;
+    }
+
+    /**
+     * The vCPU watchdog, while on lcores: a guest whose code has not returned from one call for
+     * {@code vcpuHangMillis} stalls every agent of its lcore — the other guests, and where they
+     * share it the hypervisor and the wire. Guests are agents, not threads, so the host cannot
+     * preempt one; it leaves the stuck thread behind instead: the guest is switched off as HUNG,
+     * its lcore goes on with a new thread on the same CPU, and the stuck one is moved to
+     * SCHED_IDLE, where it takes only CPU time nothing else wants. Takes no host lock: a control
+     * thread may be holding it while it waits for the stalled lcore.
+     */
+    private void watch() {
+        while (!Thread.currentThread().isInterrupted()) {
+            try {
+                Thread.sleep(Math.max(1, vcpuHangNanos / 5_000_000L));
+            } catch (InterruptedException e) {
+                return;
+            }
+            long now = System.nanoTime();
+            for (AgentGroup.Member m : guestGroup.members()) {
+                long since = m.inCallSince();
+                if (since != 0 && now - since > vcpuHangNanos && !m.hung()) {
+                    leaveBehind(m, (now - since) / 1_000_000L);
+                }
+            }
+        }
+    }
+
+    private void leaveBehind(AgentGroup.Member m, long millis) {
+        Lcore l = guestLcore;
+        if (l == null) {
+            return;
+        }
+        String vm = vms.values().stream().filter(v -> v.vcpu == m).map(Vm::name).findFirst().orElse(m.stats().name());
+        guestGroup.evict(m, "vCPU did not return from its code for " + millis + " ms: left behind");
+        int tid = l.respawn();
+        String refused = Affinity.demoteToIdle(tid);
+        events.add(vm + ": vCPU hung for " + millis + " ms; the guests' lcore goes on with a new thread"
+                + (refused == null ? ", the stuck one runs at SCHED_IDLE" : "; the stuck one keeps its priority (" + refused + ")"));
+    }
+
+    /** What the host did on its own (a hung vCPU left behind), oldest first. */
+    public List<String> events() {
+        return List.copyOf(events);
+    }
+
+    /**
+     * Destroyed VMs whose vCPU was left behind in a call that has not returned yet: their pages,
+     * mbuf pool and VF stay out of use until it does, so that code still running cannot write into
+     * another VM. Given back once the call returns (checked by every create, destroy and this).
+     */
+    public synchronized List<String> quarantined() {
+        reapQuarantined();
+        return quarantined.stream().map(Vm::name).toList();
+    }
+
+    private void reapQuarantined() {
+        for (java.util.Iterator<Vm> it = quarantined.iterator(); it.hasNext(); ) {
+            Vm vm = it.next();
+            if (vm.vcpu.inCallSince() == 0) {
+                it.remove();
+                closeGuestDriver(vm);
+                releaseGuestSide(vm);
+                events.add(vm.name() + ": the vCPU left behind returned; its pages, pool and VF are back");
+            }
+        }
     }
 
     public boolean running() {
@@ -344,6 +437,7 @@ public final class Host implements AutoCloseable {
 
     /** Creates, connects and starts a VM. */
     public synchronized Vm createVm(VmSpec spec) {
+        reapQuarantined();
         if (vms.containsKey(spec.name())) {
             throw new IllegalArgumentException("a VM named '" + spec.name() + "' exists already");
         }
@@ -512,6 +606,7 @@ public final class Host implements AutoCloseable {
      * reset (FLR) and its IOMMU domain removed, every guest buffer is freed and every page returned.
      */
     public synchronized void destroyVm(String name) {
+        reapQuarantined();
         Vm vm = vm(name);
         guestGroup.remove(vm.vcpu);
         awaitRounds(guestGroup);
@@ -543,6 +638,20 @@ public final class Host implements AutoCloseable {
             // driver counts what its rings still hold and the RAM goes
             vm.relay.stop();
         }
+        if (vm.vcpu != null && vm.vcpu.hung() && vm.vcpu.inCallSince() != 0) {
+            // its code still runs on the thread left behind: the host's side goes, the guest's
+            // driver, pool, VF and pages stay as they are until that call returns
+            releaseHostSide(vm);
+            quarantined.add(vm);
+            vm.state = Vm.State.DESTROYED;
+            return;
+        }
+        closeGuestDriver(vm);
+        releaseHostSide(vm);
+        releaseGuestSide(vm);
+    }
+
+    private static void closeGuestDriver(Vm vm) {
         if (vm.vnic != null) {
             try {
                 vm.vnic.close();
@@ -552,12 +661,19 @@ public final class Host implements AutoCloseable {
                 vm.faultAtDestroy = vm.vnic.name() + ": " + e.getMessage();
             }
         }
+    }
+
+    private void releaseHostSide(Vm vm) {
         if (vm.vmdqPool >= 0) {
             pf.releaseVmdqPool(vm.vmdqPool);
         }
         if (vm.domain != null) {
             platform.iommu().destroyDomain(vm.domain);
         }
+    }
+
+    /** The VF, the pool and the pages: what code on the VM's vCPU may have been using. */
+    private void releaseGuestSide(Vm vm) {
         if (vm.vf >= 0) {
             vfTaken[vm.vf] = false;
         }
@@ -623,6 +739,7 @@ public final class Host implements AutoCloseable {
         private CostModel costModel = CostModel.OFF;
         private int hostMbufs = 16383;
         private long macAgingNanos = 300_000_000_000L;
+        private long vcpuHangMillis = 500;
 
         Builder(EthDev wire) {
             this.wire = wire;
@@ -674,6 +791,18 @@ public final class Host implements AutoCloseable {
         }
 
         /** vSwitch MAC aging time (default 300 s, Linux bridge's default). */
+        /**
+         * How long a guest's code may stay in one call before the host leaves its vCPU behind
+         * (default 500 ms; a call is one burst, microseconds).
+         */
+        public Builder vcpuHangMillis(long ms) {
+            if (ms < 10 || ms > 60_000) {
+                throw new IllegalArgumentException("vcpuHangMillis must be in [10, 60000]: " + ms);
+            }
+            this.vcpuHangMillis = ms;
+            return this;
+        }
+
         public Builder macAging(long nanos) {
             this.macAgingNanos = nanos;
             return this;

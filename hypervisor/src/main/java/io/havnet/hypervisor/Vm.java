@@ -15,8 +15,11 @@ import io.havnet.platform.iommu.IommuDomain;
  * destroyed; destroy gives back every page and buffer and resets an assigned VF.
  */
 public final class Vm {
-    /** Life-cycle states; CRASHED: the guest's code failed (its vCPU stopped), see {@link #crashReason()}. */
-    public enum State { CREATED, RUNNING, PAUSED, CRASHED, DESTROYED }
+    /**
+     * Life-cycle states; CRASHED: the guest's code failed (its vCPU stopped); HUNG: the guest's code
+     * did not return and the host left its vCPU behind — see {@link #crashReason()} for both.
+     */
+    public enum State { CREATED, RUNNING, PAUSED, CRASHED, HUNG, DESTROYED }
 
     final VmSpec spec;
     final Component component;
@@ -57,12 +60,13 @@ public final class Vm {
     public State state() {
         State s = state;
         if ((s == State.RUNNING || s == State.PAUSED) && crashReason() != null) {
-            return State.CRASHED;
+            AgentGroup.Member m = vcpu;
+            return m != null && m.hung() ? State.HUNG : State.CRASHED;
         }
         return s;
     }
 
-    /** Why the guest crashed (its application or driver threw on its vCPU), or null. */
+    /** Why the guest crashed (its application or driver threw on its vCPU) or hung, or null. */
     public String crashReason() {
         AgentGroup.Member m = vcpu;
         return m == null ? null : m.failure();

@@ -223,6 +223,65 @@ class LifecycleTest {
         }
     }
 
+    @ParameterizedTest
+    @EnumSource(IoPath.class)
+    void aGuestWhoseCodeNeverReturnsIsLeftBehindAndItsNeighboursGoOn(IoPath path) throws Exception {
+        try (HostTestBed b = new HostTestBed()) {
+            java.util.concurrent.atomic.AtomicBoolean armed = new java.util.concurrent.atomic.AtomicBoolean();
+            java.util.concurrent.atomic.AtomicBoolean release = new java.util.concurrent.atomic.AtomicBoolean();
+            long freeBefore = b.host.platform().memory().pages().freeBytes();
+            Vm good = b.vm("good", path, b.macswap());
+            Vm stuck = b.vm("stuck", path, ctx -> () -> {
+                while (armed.get() && !release.get()) {
+                    Thread.onSpinWait(); // a guest loop that never ends
+                }
+                return 0;
+            });
+            io.havnet.nfv.fwd.MacSwapFwd reflector = new io.havnet.nfv.fwd.MacSwapFwd(b.tester, 0, b.tester, 0, 32);
+            b.fromWire(good.spec().effectiveMac().value(), 32);
+            b.host.start(Host.Placement.twoCores());
+            try {
+                reflectUntil(reflector, () -> b.appTx("good") >= 1000);
+                armed.set(true);
+                long t0 = System.nanoTime();
+                while (stuck.state() != Vm.State.HUNG) {
+                    assertTrue(System.nanoTime() - t0 < 5_000_000_000L, "the watchdog notices within 5 s");
+                    reflector.doWork();
+                    Thread.sleep(1);
+                }
+                assertTrue(stuck.crashReason().contains("did not return"), stuck.crashReason());
+                long before = b.appTx("good");
+                reflectUntil(reflector, () -> b.appTx("good") >= before + 2000); // the lcore goes on without it
+                long freeWithStuck = b.host.platform().memory().pages().freeBytes();
+                b.host.destroyVm("stuck");
+                assertEquals(java.util.List.of("stuck"), b.host.quarantined(), "its code still runs: its pages and pool are held");
+                long freed = b.host.platform().memory().pages().freeBytes() - freeWithStuck;
+                assertTrue(freed < stuck.spec().memoryBytes(),
+                        "its RAM is not given out again (only the host's side went, IOMMU tables): " + freed);
+                long after = b.appTx("good");
+                reflectUntil(reflector, () -> b.appTx("good") >= after + 2000);
+                String event = b.host.events().getFirst();
+                assertTrue(event.startsWith("stuck: vCPU hung for "), event);
+                if (System.getProperty("os.name").contains("Linux")) {
+                    assertTrue(event.contains("the stuck one runs at SCHED_IDLE"), event);
+                }
+            } finally {
+                release.set(true);
+                b.host.stop();
+            }
+            long t1 = System.nanoTime();
+            while (!b.host.quarantined().isEmpty()) {
+                assertTrue(System.nanoTime() - t1 < 5_000_000_000L, "once its call returns, its resources come back");
+                Thread.sleep(1);
+            }
+            b.host.destroyVm("good");
+            b.run();
+            b.wireOut();
+            b.assertNicConserved();
+            assertEquals(freeBefore, b.host.platform().memory().pages().freeBytes(), "every page is back");
+        }
+    }
+
     /** What {@code havnet bench paths} relies on to run three hosts in turns. */
     @ParameterizedTest
     @EnumSource(IoPath.class)

@@ -23,7 +23,10 @@ public final class Lcore implements AutoCloseable {
     private final AgentStats[] stats;
     private final IdleStrategy idle;
     private final boolean accounting;
-    private final Thread thread;
+    private final String name;
+    private volatile Thread thread;
+    private volatile int epoch;  // the generation of the thread that owns the agents (see respawn)
+    private volatile int tid = -1;
     private final CountDownLatch started = new CountDownLatch(1);
     private volatile boolean running = true;
     private volatile boolean suspendAsked;
@@ -52,8 +55,8 @@ public final class Lcore implements AutoCloseable {
         }
         this.idle = b.idle;
         this.accounting = b.accounting;
-        this.thread = Thread.ofPlatform().name(b.name != null ? b.name : "lcore-" + (id < 0 ? "any" : id))
-                .daemon(true).unstarted(this::run);
+        this.name = b.name != null ? b.name : "lcore-" + (id < 0 ? "any" : id);
+        this.thread = Thread.ofPlatform().name(name).daemon(true).unstarted(() -> run(0, started));
     }
 
     public static Builder builder() {
@@ -71,13 +74,14 @@ public final class Lcore implements AutoCloseable {
         return this;
     }
 
-    private void run() {
+    private void run(int myEpoch, CountDownLatch up) {
         try {
-            if (id >= 0) {
+            if (id >= 0 && myEpoch == 0) {
                 LcoreId.acquire(id);
             } else {
-                LcoreId.acquire();
+                LcoreId.acquire(); // a respawned thread: the one left behind keeps its id
             }
+            tid = Affinity.currentTid();
             if (cpu >= 0) {
                 String refused = Affinity.pinCurrentThread(cpu);
                 if (refused != null) {
@@ -89,19 +93,27 @@ public final class Lcore implements AutoCloseable {
             failure = e;
             running = false;
         } finally {
-            started.countDown();
+            up.countDown();
         }
         Agent current = null;
+        boolean leftBehind = false;
         try {
-            for (Agent a : agents) {
-                current = a;
-                a.onStart();
+            if (myEpoch == 0) {
+                for (Agent a : agents) {
+                    current = a;
+                    a.onStart();
+                }
             }
             current = null;
             final Agent[] as = agents;
             final AgentStats[] st = stats;
-            long round = 0;
+            long round = rounds();
+            rounds:
             while (running) {
+                if (epoch != myEpoch) {
+                    leftBehind = true;
+                    break;
+                }
                 ROUNDS.setOpaque(this, ++round);
                 if (suspendAsked) {
                     parkWhileSuspended();
@@ -113,31 +125,73 @@ public final class Lcore implements AutoCloseable {
                     if (accounting) {
                         long t0 = System.nanoTime();
                         int w = as[i].doWork();
+                        if (epoch != myEpoch) {
+                            leftBehind = true; // the agents are another thread's now: touch nothing
+                            break rounds;
+                        }
                         st[i].record(System.nanoTime() - t0, w);
                         work += w;
                     } else {
                         work += as[i].doWork();
+                        if (epoch != myEpoch) {
+                            leftBehind = true;
+                            break rounds;
+                        }
                     }
                 }
                 idle.idle(work);
             }
             current = null;
         } catch (Throwable t) {
-            failure = new IllegalStateException("lcore " + thread.getName() + ": agent "
-                    + (current == null ? "?" : current.roleName()) + " failed: " + t, t);
-            running = false;
+            if (epoch == myEpoch) {
+                failure = new IllegalStateException("lcore " + name + ": agent "
+                        + (current == null ? "?" : current.roleName()) + " failed: " + t, t);
+                running = false;
+            } else {
+                leftBehind = true;
+            }
         } finally {
-            for (Agent a : agents) {
-                try {
-                    a.onClose();
-                } catch (RuntimeException e) {
-                    if (failure == null) {
-                        failure = e;
+            if (!leftBehind) {
+                for (Agent a : agents) {
+                    try {
+                        a.onClose();
+                    } catch (RuntimeException e) {
+                        if (failure == null) {
+                            failure = e;
+                        }
                     }
                 }
             }
             LcoreId.release();
         }
+    }
+
+    /**
+     * Leaves the current thread behind, stuck in a call that does not return, and goes on with a
+     * new thread on the same CPU (with another lcore id: the old thread still holds its own). The
+     * old thread, should its call ever return, touches no agent and ends. Whoever calls this must
+     * first make sure the stuck call's agent is no longer one the lcore runs (an
+     * {@code AgentGroup} that evicted it). Rounds go on counting.
+     *
+     * @return the kernel's id of the thread left behind (for {@link Affinity#demoteToIdle}), or -1
+     */
+    public synchronized int respawn() {
+        if (!running) {
+            throw new IllegalStateException("lcore " + name + " is not running");
+        }
+        int oldTid = tid;
+        int next = epoch + 1;
+        epoch = next;
+        CountDownLatch up = new CountDownLatch(1);
+        Thread t = Thread.ofPlatform().name(name + "#" + next).daemon(true).unstarted(() -> run(next, up));
+        thread = t;
+        t.start();
+        try {
+            up.await();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        return oldTid;
     }
 
     private void parkWhileSuspended() {
@@ -184,6 +238,7 @@ public final class Lcore implements AutoCloseable {
         return pinNotice;
     }
 
+    /** The thread running the agents now (another after {@link #respawn()}). */
     public Thread thread() {
         return thread;
     }

@@ -17,6 +17,12 @@ public final class Affinity {
                     ValueLayout.ADDRESS)).orElse(null);
     private static final MethodHandle GETCPU = Libc.downcall("sched_getcpu",
             FunctionDescriptor.of(ValueLayout.JAVA_INT)).orElse(null);
+    private static final MethodHandle GETTID = Libc.downcall("gettid",
+            FunctionDescriptor.of(ValueLayout.JAVA_INT)).orElse(null);
+    private static final MethodHandle SETSCHEDULER = Libc.downcallWithErrno("sched_setscheduler",
+            FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT,
+                    ValueLayout.ADDRESS)).orElse(null);
+    private static final int SCHED_IDLE = 5;
     private static final int MASK_BYTES = 128; // cpu_set_t: 1024 CPUs
 
     private Affinity() {}
@@ -53,6 +59,38 @@ public final class Affinity {
             return (int) GETCPU.invokeExact();
         } catch (Throwable t) {
             return -1;
+        }
+    }
+
+    /** The kernel's id of the calling thread (gettid(2)), or -1 where there is none. */
+    public static int currentTid() {
+        if (GETTID == null) {
+            return -1;
+        }
+        try {
+            return (int) GETTID.invokeExact();
+        } catch (Throwable t) {
+            return -1;
+        }
+    }
+
+    /**
+     * Moves thread {@code tid} to SCHED_IDLE (sched_setscheduler(2)): it runs only when nothing
+     * else on its CPU wants to — what is left of a thread that cannot be stopped.
+     *
+     * @return null on success, otherwise a one-line reason
+     */
+    public static String demoteToIdle(int tid) {
+        if (SETSCHEDULER == null || tid <= 0) {
+            return "sched_setscheduler is not available" + (tid <= 0 ? " (no thread id)" : " on " + System.getProperty("os.name"));
+        }
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment param = a.allocate(ValueLayout.JAVA_INT); // struct sched_param { int sched_priority = 0; }
+            MemorySegment errno = Libc.newErrnoSlot(a);
+            int rc = (int) SETSCHEDULER.invokeExact(errno, tid, SCHED_IDLE, param);
+            return rc == 0 ? null : "sched_setscheduler(" + tid + ", SCHED_IDLE): " + Libc.describe(Libc.errno(errno));
+        } catch (Throwable t) {
+            return "sched_setscheduler failed: " + t;
         }
     }
 }

@@ -192,4 +192,59 @@ class AgentTest {
         assertEquals(0, s.callsOver100us());
         assertEquals(0, s.callsOver1ms());
     }
+
+    @Test
+    void anLcoreStuckInOneCallGoesOnWithANewThreadAndTheOldOneLetsGo() throws Exception {
+        java.util.concurrent.CountDownLatch inside = new java.util.concurrent.CountDownLatch(1);
+        java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
+        AtomicInteger calls = new AtomicInteger();
+        java.util.Set<String> threadsOfB = java.util.concurrent.ConcurrentHashMap.newKeySet();
+        java.util.concurrent.atomic.AtomicLong bOnOldThread = new java.util.concurrent.atomic.AtomicLong();
+        Agent stuck = () -> {
+            if (calls.incrementAndGet() == 100) {
+                inside.countDown();
+                try {
+                    release.await();
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }
+            return 0;
+        };
+        java.util.concurrent.atomic.AtomicBoolean evicted = new java.util.concurrent.atomic.AtomicBoolean();
+        Agent a = () -> evicted.get() ? 0 : stuck.doWork(); // the caller's part: stop running the stuck agent
+        Agent b = () -> {
+            threadsOfB.add(Thread.currentThread().getName());
+            if (Thread.currentThread().getName().equals("lc")) {
+                bOnOldThread.incrementAndGet();
+            }
+            return 1;
+        };
+        Lcore l = Lcore.builder().name("lc").agent(a).agent(b).idle(IdleStrategy.spin()).start();
+        try {
+            assertTrue(inside.await(5, java.util.concurrent.TimeUnit.SECONDS));
+            Thread old = l.thread();
+            long r = l.rounds();
+            long bBefore = bOnOldThread.get();
+            assertEquals(99, bBefore, "b ran in each round before the stuck call");
+            evicted.set(true);
+            l.respawn();
+            assertNotSame(old, l.thread());
+            long t0 = System.nanoTime();
+            while (l.rounds() < r + 1_000) {
+                assertTrue(System.nanoTime() - t0 < 5_000_000_000L, "the new thread runs the rounds");
+                Thread.onSpinWait();
+            }
+            assertTrue(threadsOfB.contains("lc#1"), threadsOfB.toString());
+            assertTrue(old.isAlive(), "the old thread is still in its call");
+            release.countDown();
+            old.join(5_000);
+            assertFalse(old.isAlive(), "out of its call, the old thread ends");
+            assertEquals(bBefore, bOnOldThread.get(), "... without running another agent");
+            assertTrue(l.isRunning());
+        } finally {
+            l.close();
+        }
+        assertEquals(java.util.Set.of("lc", "lc#1"), threadsOfB);
+    }
 }
