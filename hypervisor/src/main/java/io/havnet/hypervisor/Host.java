@@ -79,6 +79,8 @@ public final class Host implements AutoCloseable {
     /** Destroyed VMs whose vCPU was left behind in a call that has not returned: their RAM, pool and VF are held. */
     private final List<Vm> quarantined = new ArrayList<>();
     private final List<String> events = new java.util.concurrent.CopyOnWriteArrayList<>();
+    /** The VM of each vCPU, for the watchdog (which takes no host lock). */
+    private final Map<AgentGroup.Member, String> vcpuOwners = new java.util.concurrent.ConcurrentHashMap<>();
     private boolean deterministicLcoreId;
     private volatile boolean appsRunning = true;
     /** At most this many rounds at close for the frames in flight to settle (a wire generator never does). */
@@ -294,28 +296,46 @@ public final class Host implements AutoCloseable {
      * thread may be holding it while it waits for the stalled lcore.
      */
     private void watch() {
+        com.sun.management.ThreadMXBean threads =
+                (com.sun.management.ThreadMXBean) java.lang.management.ManagementFactory.getThreadMXBean();
+        long lastWall = System.nanoTime();
+        long lastCpu = -1;
+        Thread lastThread = null;
         while (!Thread.currentThread().isInterrupted()) {
             try {
                 Thread.sleep(Math.max(1, vcpuHangNanos / 5_000_000L));
             } catch (InterruptedException e) {
                 return;
             }
+            Lcore l = guestLcore;
+            if (l == null) {
+                continue;
+            }
             long now = System.nanoTime();
+            Thread t = l.thread();
+            long cpu = threads.isThreadCpuTimeEnabled() ? threads.getThreadCpuTime(t.threadId()) : -1;
+            // stuck in code, the thread burns its CPU; starved by the machine (an oversubscribed
+            // host), it gets none — that is no reason to give up on the guest
+            boolean spinning = cpu < 0 || (t == lastThread && lastCpu >= 0 && cpu - lastCpu >= (now - lastWall) / 5);
+            lastWall = now;
+            lastCpu = cpu;
+            lastThread = t;
+            if (!spinning) {
+                continue;
+            }
             for (AgentGroup.Member m : guestGroup.members()) {
                 long since = m.inCallSince();
                 if (since != 0 && now - since > vcpuHangNanos && !m.hung()) {
-                    leaveBehind(m, (now - since) / 1_000_000L);
+                    leaveBehind(l, m, (now - since) / 1_000_000L);
+                    lastThread = null;
+                    break;
                 }
             }
         }
     }
 
-    private void leaveBehind(AgentGroup.Member m, long millis) {
-        Lcore l = guestLcore;
-        if (l == null) {
-            return;
-        }
-        String vm = vms.values().stream().filter(v -> v.vcpu == m).map(Vm::name).findFirst().orElse(m.stats().name());
+    private void leaveBehind(Lcore l, AgentGroup.Member m, long millis) {
+        String vm = vcpuOwners.getOrDefault(m, m.stats().name());
         guestGroup.evict(m, "vCPU did not return from its code for " + millis + " ms: left behind");
         int tid = l.respawn();
         String refused = Affinity.demoteToIdle(tid);
@@ -457,6 +477,7 @@ public final class Host implements AutoCloseable {
             }
             vm.vcpu = guestGroup.add(spec.app().create(new GuestApp.Context(spec.name(), vm.vnic, vm.pool, clock, comp)), comp,
                     appsRunning);
+            vcpuOwners.put(vm.vcpu, spec.name());
             vm.state = Vm.State.RUNNING;
             vms.put(spec.name(), vm);
             return vm;
@@ -548,13 +569,18 @@ public final class Host implements AutoCloseable {
     public synchronized void setApp(String name, GuestApp app) {
         Vm vm = vm(name);
         AgentGroup.Member old = vm.vcpu;
+        if (old.hung()) {
+            throw new IllegalStateException(vm + " is hung (its code still runs on the thread left behind): destroy it");
+        }
         guestGroup.remove(old);
         if (old.enabled) {
             awaitRounds(guestGroup);
         } // else it was switched off by pauseVm or runApps, which waited until it had left its round
         vm.component.retireAgent(old.stats());
+        vcpuOwners.remove(old);
         vm.vcpu = guestGroup.add(app.create(new GuestApp.Context(name, vm.vnic, vm.pool, clock, vm.component)),
                 vm.component, vm.state != Vm.State.PAUSED && appsRunning);
+        vcpuOwners.put(vm.vcpu, name);
     }
 
     /**
@@ -629,6 +655,9 @@ public final class Host implements AutoCloseable {
         }
         teardown(vm);
         vms.remove(name);
+        if (vm.vcpu != null) {
+            vcpuOwners.remove(vm.vcpu);
+        }
         retired.add(vm.component); // its counters (drops at destroy included) stay in the accounts
     }
 

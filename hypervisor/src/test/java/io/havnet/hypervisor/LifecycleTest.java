@@ -2,6 +2,7 @@ package io.havnet.hypervisor;
 
 import io.havnet.dataplane.net.MacAddress;
 import io.havnet.hypervisor.virtio.VirtioNetBackend;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
@@ -252,6 +253,8 @@ class LifecycleTest {
                 assertTrue(stuck.crashReason().contains("did not return"), stuck.crashReason());
                 long before = b.appTx("good");
                 reflectUntil(reflector, () -> b.appTx("good") >= before + 2000); // the lcore goes on without it
+                assertThrows(IllegalStateException.class, () -> b.host.setApp("stuck", b.macswap()),
+                        "no second program while the first still runs");
                 long freeWithStuck = b.host.platform().memory().pages().freeBytes();
                 b.host.destroyVm("stuck");
                 assertEquals(java.util.List.of("stuck"), b.host.quarantined(), "its code still runs: its pages and pool are held");
@@ -279,6 +282,33 @@ class LifecycleTest {
             b.wireOut();
             b.assertNicConserved();
             assertEquals(freeBefore, b.host.platform().memory().pages().freeBytes(), "every page is back");
+        }
+    }
+
+    @Test
+    void aVcpuOffItsCpuForLongerThanTheLimitIsNotTakenForHung() throws Exception {
+        // a thread the machine does not run (here: one that sleeps) burns no CPU; only code that
+        // spins is left behind, never a guest that an oversubscribed host starved
+        try (HostTestBed b = new HostTestBed()) {
+            java.util.concurrent.atomic.AtomicBoolean armed = new java.util.concurrent.atomic.AtomicBoolean();
+            java.util.concurrent.CountDownLatch slept = new java.util.concurrent.CountDownLatch(1);
+            Vm sleepy = b.vm("sleepy", IoPath.VSWITCH, ctx -> () -> {
+                if (armed.getAndSet(false)) {
+                    java.util.concurrent.locks.LockSupport.parkNanos(1_500_000_000L); // 3x the watchdog's limit
+                    slept.countDown();
+                }
+                return 0;
+            });
+            b.host.start(Host.Placement.twoCores());
+            try {
+                armed.set(true);
+                assertTrue(slept.await(10, java.util.concurrent.TimeUnit.SECONDS));
+                Thread.sleep(200);
+                assertEquals(Vm.State.RUNNING, sleepy.state());
+                assertEquals(java.util.List.of(), b.host.events());
+            } finally {
+                b.host.stop();
+            }
         }
     }
 
