@@ -226,7 +226,7 @@ public final class Testpmd {
             }
             b.append('\n');
             if (v.crashReason() != null) {
-                b.append("Crashed: ").append(v.crashReason()).append('\n');
+                b.append(v.state() == Vm.State.HUNG ? "Hung: " : "Crashed: ").append(v.crashReason()).append('\n');
             }
             b.append("Forwarding mode: ").append(experiment.appOf(v.name())).append('\n');
             b.append("Link status: ").append(d.link().up() ? "up" : "down").append('\n');
