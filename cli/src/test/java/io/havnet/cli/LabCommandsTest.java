@@ -340,6 +340,8 @@ class LabCommandsTest {
             assertTrue(parsed.contains("counter havnet_vf_tx_packets_total vf=0 "), parsed);
             assertTrue(parsed.contains("counter havnet_port_ipackets_total port=vswitch-0-eth0 "), parsed);
             assertTrue(parsed.contains("gauge havnet_vms  3.0"), parsed);
+            assertTrue(parsed.contains("gauge havnet_vms_by_state state=hung 0.0"), parsed);
+            assertTrue(parsed.contains("gauge havnet_vms_quarantined  0.0"), parsed);
             assertTrue(parsed.contains("counter havnet_tester_offered_total "), parsed);
             try (HttpClient c = HttpClient.newHttpClient()) {
                 res = c.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + m.port() + "/metrics"))

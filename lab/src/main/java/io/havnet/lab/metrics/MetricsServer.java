@@ -164,6 +164,17 @@ public final class MetricsServer implements AutoCloseable {
                     experiment.tester().delivered());
         }
         f.add("havnet_vms", "gauge", "VMs on the host", Map.of(), h.vms().size());
+        Map<io.havnet.hypervisor.Vm.State, Long> byState = new java.util.EnumMap<>(io.havnet.hypervisor.Vm.State.class);
+        for (io.havnet.hypervisor.Vm v : h.vms()) {
+            byState.merge(v.state(), 1L, Long::sum);
+        }
+        for (io.havnet.hypervisor.Vm.State st : new io.havnet.hypervisor.Vm.State[] {io.havnet.hypervisor.Vm.State.CRASHED,
+            io.havnet.hypervisor.Vm.State.HUNG}) {
+            f.add("havnet_vms_by_state", "gauge", "VMs whose guest crashed or hung", Map.of("state",
+                    st.name().toLowerCase(java.util.Locale.ROOT)), byState.getOrDefault(st, 0L));
+        }
+        f.add("havnet_vms_quarantined", "gauge", "destroyed VMs whose memory is held until their hung code returns",
+                Map.of(), h.quarantined().size());
         return f.render();
     }
 
