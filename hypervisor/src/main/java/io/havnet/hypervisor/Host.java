@@ -313,10 +313,12 @@ public final class Host implements AutoCloseable {
             }
             long now = System.nanoTime();
             Thread t = l.thread();
-            long cpu = threads.isThreadCpuTimeEnabled() ? threads.getThreadCpuTime(t.threadId()) : -1;
+            boolean measurable = threads.isThreadCpuTimeSupported() && threads.isThreadCpuTimeEnabled();
+            long cpu = measurable ? threads.getThreadCpuTime(t.threadId()) : -1; // -1 too once it has ended
             // stuck in code, the thread burns its CPU; starved by the machine (an oversubscribed
             // host), it gets none — that is no reason to give up on the guest
-            boolean spinning = cpu < 0 || (t == lastThread && lastCpu >= 0 && cpu - lastCpu >= (now - lastWall) / 5);
+            boolean spinning = !measurable
+                    || (t == lastThread && cpu >= 0 && lastCpu >= 0 && cpu - lastCpu >= (now - lastWall) / 5);
             lastWall = now;
             lastCpu = cpu;
             lastThread = t;
