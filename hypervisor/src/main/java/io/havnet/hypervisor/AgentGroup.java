@@ -2,6 +2,7 @@ package io.havnet.hypervisor;
 
 import io.havnet.dataplane.agent.Agent;
 import io.havnet.dataplane.agent.AgentStats;
+import io.havnet.dataplane.agent.Lcore;
 import io.havnet.hypervisor.accounting.Component;
 
 import java.util.ArrayList;
@@ -22,7 +23,7 @@ public final class AgentGroup implements Agent {
         volatile boolean enabled;
         volatile String failure;
         volatile boolean hung;
-        private long callStart; // System.nanoTime() when its current call began, 0 outside calls (opaque)
+        private long callStart; // System.nanoTime() when its current call began, 0 outside calls, ABANDONED
 
         Member(Agent agent, Component component, boolean enabled) {
             this.agent = agent;
@@ -36,12 +37,15 @@ public final class AgentGroup implements Agent {
             enabled = on && failure == null; // a member that failed stays off
         }
 
-        /** When the call the member is in began (System.nanoTime()), or 0 when it is in none. */
+        /**
+         * When the call the member is in began (System.nanoTime()), 0 when it is in none, or
+         * {@link #ABANDONED} while a call the group gave up on ({@link AgentGroup#abandon}) still runs.
+         */
         public long inCallSince() {
             return (long) CALL_START.getAcquire(this);
         }
 
-        /** True once the group left it behind in a call that did not return ({@link AgentGroup#evict}). */
+        /** True once the group gave up on a call of it that did not return ({@link AgentGroup#abandon}). */
         public boolean hung() {
             return hung;
         }
@@ -65,7 +69,8 @@ public final class AgentGroup implements Agent {
     private final boolean containFailures;
     private volatile Member[] members = new Member[0];
     private volatile long rounds;
-    private volatile int epoch; // changes when a member is left behind in a call: the thread in it must let go
+    /** {@link Member#inCallSince()} of a member whose call was given up on and has not returned. */
+    public static final long ABANDONED = -1;
 
     private static final java.lang.invoke.VarHandle CALL_START;
 
@@ -125,23 +130,26 @@ public final class AgentGroup implements Agent {
     }
 
     /**
-     * Leaves {@code m} behind in the call it is in, which has not returned: it is switched off for
-     * good (hung, with {@code reason}), removed, and the thread inside its call will touch nothing
-     * of the group when it comes out. The caller then lets another thread run the group
-     * ({@code Lcore.respawn()}).
+     * Gives up on the call {@code m} began at {@code since}, if it is still in it: {@code m} is
+     * switched off for good (hung, with {@code reason}) and removed, and when that call returns, the
+     * thread in it throws {@link Lcore.LeftBehind} instead of going on with the group. Either the
+     * call returns first (false: nothing changes) or it is abandoned — one compare-and-set decides.
+     * The caller then lets another thread run the group ({@link Lcore#respawn()}).
      */
-    public synchronized void evict(Member m, String reason) {
+    public synchronized boolean abandon(Member m, long since, String reason) {
+        if (since <= 0 || !CALL_START.compareAndSet(m, since, ABANDONED)) {
+            return false;
+        }
         m.failure = reason;
         m.hung = true;
         m.enabled = false;
         remove(m);
-        epoch = epoch + 1;
+        return true;
     }
 
     @Override
     public int doWork() {
         Member[] ms = members;
-        int e = epoch;
         int work = 0;
         for (Member m : ms) {
             if (!m.enabled) {
@@ -150,22 +158,22 @@ public final class AgentGroup implements Agent {
             long t0 = System.nanoTime();
             CALL_START.setOpaque(m, t0);
             int w;
+            RuntimeException failed = null;
             try {
                 w = m.agent.doWork();
             } catch (RuntimeException ex) {
-                CALL_START.setRelease(m, 0L); // after it, the call touches nothing more
-                if (epoch != e) {
-                    return work;
-                }
-                if (!containFailures) {
-                    throw ex;
-                }
-                m.fail(ex);
+                failed = ex;
                 w = 0;
             }
-            CALL_START.setRelease(m, 0L); // after it, the call touches nothing more
-            if (epoch != e) {
-                return work; // this thread was left behind while the call ran: the group is another's
+            if (!CALL_START.compareAndSet(m, t0, 0L)) {
+                CALL_START.setRelease(m, 0L); // the abandoned call is over: it touches nothing more
+                throw new Lcore.LeftBehind(name + ": " + m.agent.roleName() + " returned after it was given up on");
+            }
+            if (failed != null) {
+                if (!containFailures) {
+                    throw failed;
+                }
+                m.fail(failed);
             }
             m.stats.record(System.nanoTime() - t0, w);
             work += w;

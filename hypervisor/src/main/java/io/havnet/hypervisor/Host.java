@@ -327,8 +327,7 @@ public final class Host implements AutoCloseable {
             }
             for (AgentGroup.Member m : guestGroup.members()) {
                 long since = m.inCallSince();
-                if (since != 0 && now - since > vcpuHangNanos && !m.hung()) {
-                    leaveBehind(l, m, (now - since) / 1_000_000L);
+                if (since > 0 && now - since > vcpuHangNanos && leaveBehind(l, m, since, (now - since) / 1_000_000L)) {
                     lastThread = null;
                     break;
                 }
@@ -336,13 +335,17 @@ public final class Host implements AutoCloseable {
         }
     }
 
-    private void leaveBehind(Lcore l, AgentGroup.Member m, long millis) {
+    /** Gives up on the call {@code m} began at {@code since}; false if it returned meanwhile. */
+    private boolean leaveBehind(Lcore l, AgentGroup.Member m, long since, long millis) {
         String vm = vcpuOwners.getOrDefault(m, m.stats().name());
-        guestGroup.evict(m, "vCPU did not return from its code for " + millis + " ms: left behind");
+        if (!guestGroup.abandon(m, since, "vCPU did not return from its code for " + millis + " ms: left behind")) {
+            return false;
+        }
         int tid = l.respawn();
         String refused = Affinity.demoteToIdle(tid);
         events.add(vm + ": vCPU hung for " + millis + " ms; the guests' lcore goes on with a new thread"
                 + (refused == null ? ", the stuck one runs at SCHED_IDLE" : "; the stuck one keeps its priority (" + refused + ")"));
+        return true;
     }
 
     /** What the host did on its own (a hung vCPU left behind), oldest first. */

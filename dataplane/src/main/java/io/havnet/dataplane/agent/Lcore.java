@@ -25,7 +25,7 @@ public final class Lcore implements AutoCloseable {
     private final boolean accounting;
     private final String name;
     private volatile Thread thread;
-    private volatile int epoch;  // the generation of the thread that owns the agents (see respawn)
+    private int respawns;        // threads started after the first, for their names
     private volatile int tid = -1;
     private final CountDownLatch started = new CountDownLatch(1);
     private volatile boolean running = true;
@@ -74,9 +74,9 @@ public final class Lcore implements AutoCloseable {
         return this;
     }
 
-    private void run(int myEpoch, CountDownLatch up) {
+    private void run(int generation, CountDownLatch up) {
         try {
-            if (id >= 0 && myEpoch == 0) {
+            if (id >= 0 && generation == 0) {
                 LcoreId.acquire(id);
             } else {
                 LcoreId.acquire(); // a respawned thread: the one left behind keeps its id
@@ -98,7 +98,7 @@ public final class Lcore implements AutoCloseable {
         Agent current = null;
         boolean leftBehind = false;
         try {
-            if (myEpoch == 0) {
+            if (generation == 0) {
                 for (Agent a : agents) {
                     current = a;
                     a.onStart();
@@ -108,12 +108,7 @@ public final class Lcore implements AutoCloseable {
             final Agent[] as = agents;
             final AgentStats[] st = stats;
             long round = rounds();
-            rounds:
             while (running) {
-                if (epoch != myEpoch) {
-                    leftBehind = true;
-                    break;
-                }
                 ROUNDS.setOpaque(this, ++round);
                 if (suspendAsked) {
                     parkWhileSuspended();
@@ -125,31 +120,21 @@ public final class Lcore implements AutoCloseable {
                     if (accounting) {
                         long t0 = System.nanoTime();
                         int w = as[i].doWork();
-                        if (epoch != myEpoch) {
-                            leftBehind = true; // the agents are another thread's now: touch nothing
-                            break rounds;
-                        }
                         st[i].record(System.nanoTime() - t0, w);
                         work += w;
                     } else {
                         work += as[i].doWork();
-                        if (epoch != myEpoch) {
-                            leftBehind = true;
-                            break rounds;
-                        }
                     }
                 }
                 idle.idle(work);
             }
             current = null;
+        } catch (LeftBehind b) {
+            leftBehind = true; // the agents are another thread's now: touch nothing
         } catch (Throwable t) {
-            if (epoch == myEpoch) {
-                failure = new IllegalStateException("lcore " + name + ": agent "
-                        + (current == null ? "?" : current.roleName()) + " failed: " + t, t);
-                running = false;
-            } else {
-                leftBehind = true;
-            }
+            failure = new IllegalStateException("lcore " + name + ": agent "
+                    + (current == null ? "?" : current.roleName()) + " failed: " + t, t);
+            running = false;
         } finally {
             if (!leftBehind) {
                 for (Agent a : agents) {
@@ -167,11 +152,21 @@ public final class Lcore implements AutoCloseable {
     }
 
     /**
+     * What an agent throws, when its call finally returns, if that call was abandoned while it ran
+     * ({@link #respawn()}): the thread that catches it ends without touching any agent.
+     */
+    public static final class LeftBehind extends RuntimeException {
+        public LeftBehind(String why) {
+            super(why, null, false, false);
+        }
+    }
+
+    /**
      * Leaves the current thread behind, stuck in a call that does not return, and goes on with a
-     * new thread on the same CPU (with another lcore id: the old thread still holds its own). The
-     * old thread, should its call ever return, touches no agent and ends. Whoever calls this must
-     * first make sure the stuck call's agent is no longer one the lcore runs (an
-     * {@code AgentGroup} that evicted it). Rounds go on counting.
+     * new thread on the same CPU (with another lcore id: the old thread still holds its own).
+     * Whoever calls this must first have abandoned the stuck call, atomically with its return (as
+     * {@code AgentGroup.abandon} does): the agent no longer runs it, and the call, should it ever
+     * return, throws {@link LeftBehind} instead of going on. Rounds go on counting.
      *
      * @return the kernel's id of the thread left behind (for {@link Affinity#demoteToIdle}), or -1
      */
@@ -180,8 +175,7 @@ public final class Lcore implements AutoCloseable {
             throw new IllegalStateException("lcore " + name + " is not running");
         }
         int oldTid = tid;
-        int next = epoch + 1;
-        epoch = next;
+        int next = ++respawns;
         CountDownLatch up = new CountDownLatch(1);
         Thread t = Thread.ofPlatform().name(name + "#" + next).daemon(true).unstarted(() -> run(next, up));
         thread = t;

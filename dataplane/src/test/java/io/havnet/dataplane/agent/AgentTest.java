@@ -211,8 +211,17 @@ class AgentTest {
             }
             return 0;
         };
-        java.util.concurrent.atomic.AtomicBoolean evicted = new java.util.concurrent.atomic.AtomicBoolean();
-        Agent a = () -> evicted.get() ? 0 : stuck.doWork(); // the caller's part: stop running the stuck agent
+        java.util.concurrent.atomic.AtomicBoolean abandoned = new java.util.concurrent.atomic.AtomicBoolean();
+        Agent a = () -> { // the caller's part (an AgentGroup's): run it no more, and a call given up on ends the thread
+            if (abandoned.get()) {
+                return 0;
+            }
+            int w = stuck.doWork();
+            if (abandoned.get()) {
+                throw new Lcore.LeftBehind("given up on");
+            }
+            return w;
+        };
         Agent b = () -> {
             threadsOfB.add(Thread.currentThread().getName());
             if (Thread.currentThread().getName().equals("lc")) {
@@ -227,7 +236,7 @@ class AgentTest {
             long r = l.rounds();
             long bBefore = bOnOldThread.get();
             assertEquals(99, bBefore, "b ran in each round before the stuck call");
-            evicted.set(true);
+            abandoned.set(true);
             l.respawn();
             assertNotSame(old, l.thread());
             long t0 = System.nanoTime();
