@@ -57,11 +57,19 @@ public final class JitterBench {
         return null;
     }
 
+    /** Fresh probes, one per CPU, that spin 1 ms per call. */
+    public static StallProbe[] probes(int n) {
+        StallProbe[] probes = new StallProbe[n];
+        for (int i = 0; i < n; i++) {
+            probes[i] = new StallProbe(Clock.SYSTEM, 1_000_000);
+        }
+        return probes;
+    }
+
     public Map<String, Object> run() {
-        StallProbe[] probes = new StallProbe[cpus.length];
+        StallProbe[] probes = probes(cpus.length);
         Stalls[] peer = new Stalls[cpus.length];
         for (int i = 0; i < cpus.length; i++) {
-            probes[i] = new StallProbe(Clock.SYSTEM, 1_000_000);
             peer[i] = new Stalls();
         }
         String pinNotice = null;
@@ -97,7 +105,8 @@ public final class JitterBench {
         return m;
     }
 
-    private static Map<String, Object> row(int cpu, String probe, Stalls s) {
+    /** What one probe saw on one CPU: stall rates, the longest, the time lost and the floor per percentile. */
+    public static Map<String, Object> row(int cpu, String probe, Stalls s) {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("cpu", cpu);
         m.put("probe", probe);

@@ -1,9 +1,9 @@
 package io.havnet.cli.lab;
 
+import io.havnet.bench.JitterBench;
+import io.havnet.bench.Measure;
 import io.havnet.dataplane.agent.StallProbe;
-import io.havnet.dataplane.clock.Clock;
 import io.havnet.dataplane.mempool.Mempool;
-import io.havnet.dataplane.stats.Stalls;
 import io.havnet.dataplane.stats.Json;
 import io.havnet.hypervisor.IoPath;
 import io.havnet.hypervisor.Vm;
@@ -51,22 +51,12 @@ final class Soak {
         int[] cpus = java.util.Arrays.stream(LCORE_CPUS).filter(c -> c < ncpu).toArray();
         long millis = (long) Math.max(1_000, Math.min(10_000, soakSeconds * 1_000 / 60));
         StallProbe.compile();
-        StallProbe[] probes = new StallProbe[cpus.length];
-        for (int i = 0; i < cpus.length; i++) {
-            probes[i] = new StallProbe(Clock.SYSTEM, 1_000_000);
-        }
+        StallProbe[] probes = JitterBench.probes(cpus.length);
         StallProbe.runOn(probes, cpus, millis);
         List<Map<String, Object>> rows = new ArrayList<>();
         StringBuilder line = new StringBuilder(String.format(Locale.ROOT, "soak: the machine alone for %.0f s:", millis / 1e3));
         for (int i = 0; i < cpus.length; i++) {
-            Stalls st = probes[i].stalls();
-            Map<String, Object> m = new LinkedHashMap<>();
-            m.put("cpu", cpus[i]);
-            m.put("observed_s", Math.round(st.observedNanos() / 1e6) / 1e3);
-            m.put("stalls_per_s_ge_50us", Math.round(st.perSecondAtLeast(50) * 10) / 10.0);
-            m.put("max_us", Math.round(st.maxNanos() / 1e2) / 10.0);
-            m.put("floor_p999_us", Math.round(st.floorNanos(0.999) / 1e2) / 10.0);
-            m.put("floor_p9999_us", Math.round(st.floorNanos(0.9999) / 1e2) / 10.0);
+            Map<String, Object> m = JitterBench.row(cpus[i], "havnet", probes[i].stalls());
             rows.add(m);
             line.append(String.format(Locale.ROOT, " CPU %d floor p99.99 %.0f us (%.1f stalls/s of 50 us or more, longest %.0f us);",
                     cpus[i], (Double) m.get("floor_p9999_us"), (Double) m.get("stalls_per_s_ge_50us"), (Double) m.get("max_us")));
@@ -74,11 +64,6 @@ final class Soak {
         err.println(line);
         err.flush();
         return rows;
-    }
-
-    private static double median(List<Double> v) {
-        double[] a = v.stream().mapToDouble(Double::doubleValue).sorted().toArray();
-        return a.length == 0 ? 0 : a.length % 2 == 1 ? a[a.length / 2] : (a[a.length / 2 - 1] + a[a.length / 2]) / 2;
     }
 
     @SuppressWarnings("unchecked")
@@ -92,7 +77,7 @@ final class Soak {
         long heapMax = 0;
         double phase = Math.max(0.5, Math.min(s.traffic().seconds(), seconds / 6));
         List<Map<String, Object>> machine = machineFloor(seconds, err);
-        Map<String, List<Double>> tails = new LinkedHashMap<>();
+        Map<String, List<Double>> tails = new LinkedHashMap<>(); // p99.99 of each round, per path
         try (Experiment e = new Experiment(s)) {
             err.println("soak: warming up");
             e.warmUp(0.5);
@@ -192,7 +177,7 @@ final class Soak {
         summary.put("leaked_mbufs", leaked);
         summary.put("heap_growth_after_round_2_mb", growth >> 20);
         Map<String, Object> medians = new LinkedHashMap<>();
-        tails.forEach((path, v) -> medians.put(path, median(v)));
+        tails.forEach((path, v) -> medians.put(path, Measure.median(v.stream().mapToDouble(Double::doubleValue).toArray())));
         summary.put("latency_p9999_us_median_of_rounds", medians);
         summary.put("machine_floor", machine);
         if (json) {
