@@ -88,8 +88,10 @@ public final class AgentGroup implements Agent {
     }
 
     /**
-     * @param containFailures an agent that throws is switched off for good and the others go on
-     *                        (guests: a guest's code failing is that guest crashing)
+     * @param containFailures a group of guests: an agent that throws is switched off for good and
+     *                        the others go on (a guest's code failing is that guest crashing), and a
+     *                        call that does not return can be given up on ({@link #abandon}); the
+     *                        host's own groups pay for neither
      */
     public AgentGroup(String name, boolean containFailures) {
         this.name = name;
@@ -137,6 +139,9 @@ public final class AgentGroup implements Agent {
      * The caller then lets another thread run the group ({@link Lcore#respawn()}).
      */
     public synchronized boolean abandon(Member m, long since, String reason) {
+        if (!containFailures) {
+            throw new IllegalStateException(name + ": only a group of guests gives up on a call");
+        }
         if (since <= 0 || !CALL_START.compareAndSet(m, since, ABANDONED)) {
             return false;
         }
@@ -156,23 +161,25 @@ public final class AgentGroup implements Agent {
                 continue;
             }
             long t0 = System.nanoTime();
-            CALL_START.setOpaque(m, t0);
+            if (containFailures) {
+                CALL_START.setOpaque(m, t0); // only a guest's call can be given up on
+            }
             int w;
             RuntimeException failed = null;
             try {
                 w = m.agent.doWork();
             } catch (RuntimeException ex) {
+                if (!containFailures) {
+                    throw ex;
+                }
                 failed = ex;
                 w = 0;
             }
-            if (!CALL_START.compareAndSet(m, t0, 0L)) {
+            if (containFailures && !CALL_START.compareAndSet(m, t0, 0L)) {
                 CALL_START.setRelease(m, 0L); // the abandoned call is over: it touches nothing more
                 throw new Lcore.LeftBehind(name + ": " + m.agent.roleName() + " returned after it was given up on");
             }
             if (failed != null) {
-                if (!containFailures) {
-                    throw failed;
-                }
                 m.fail(failed);
             }
             m.stats.record(System.nanoTime() - t0, w);
