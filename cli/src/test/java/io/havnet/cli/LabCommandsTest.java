@@ -126,6 +126,22 @@ class LabCommandsTest {
     }
 
     @Test
+    void aReportDirectoryThatCannotBeWrittenIsRefusedBeforeTheRun(@TempDir Path dir) throws Exception {
+        Path file = Files.writeString(dir.resolve("plain-file"), "not a directory");
+        Path out = file.resolve("report"); // not creatable, even by root
+        Path f = Files.writeString(dir.resolve("lab.yaml"), "vms:\n  - {name: a, path: vswitch}\n");
+        for (List<String> args : List.of(List.of("demo", "--quick", "--out", out.toString()),
+                List.of("run", f.toString(), "--out", out.toString()))) {
+            CliTest.Run r = run(args.toArray(String[]::new));
+            assertEquals(2, r.code(), args + ": " + r.err());
+            String[] lines = r.err().strip().split("\n");
+            assertEquals(1, lines.length, "one line, no progress (nothing ran): " + r.err());
+            assertTrue(lines[0].startsWith("havnet: report directory " + out + " is not writable"), r.err());
+            assertEquals("", r.out(), "no results: nothing ran");
+        }
+    }
+
+    @Test
     void runExecutesAScenarioFile(@TempDir Path dir) throws Exception {
         Path f = dir.resolve("echo.yaml");
         Files.writeString(f, """
@@ -296,7 +312,7 @@ class LabCommandsTest {
         }
         CliTest.Run r = run("vf", "--connect", "127.0.0.1:1", "show", "pf0");
         assertEquals(1, r.code());
-        assertTrue(r.err().startsWith("havnet: error: cannot reach 127.0.0.1:1"), r.err());
+        assertTrue(r.err().startsWith("havnet: error: cannot reach 127.0.0.1:1: connection refused"), r.err());
     }
 
     @Test

@@ -39,6 +39,9 @@ public final class DemoCommand implements Runnable {
     public void run() {
         PrintWriter stdout = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
+        if (!noReport) {
+            HtmlReport.checkWritable(out);
+        }
         Demo.Plan plan = quick ? Demo.Plan.quick() : Demo.Plan.full();
         Map<String, Object> results;
         try (Progress p = new Progress(err, false)) {

@@ -4,6 +4,7 @@ import io.havnet.dataplane.stats.Json;
 import io.havnet.hypervisor.IoPath;
 import io.havnet.lab.Experiment;
 import io.havnet.lab.metrics.MetricsServer;
+import io.havnet.lab.report.HtmlReport;
 import io.havnet.lab.scenario.Scenario;
 import io.havnet.lab.scenario.ScenarioLoader;
 import picocli.CommandLine.Command;
@@ -100,11 +101,10 @@ public final class RunCommand implements Runnable {
         Map<String, Object> results = new LinkedHashMap<>();
         results.put("scenario", s.name());
         boolean pcap = s.wire().kind().equals(Scenario.WireConf.PCAP);
-        Path wireOut = null;
-        if (pcap) {
-            mkdirs(out);
-            wireOut = out.resolve("wire-out.pcap");
+        if (pcap || !noReport) {
+            HtmlReport.checkWritable(out); // before the run, not after it
         }
+        Path wireOut = pcap ? out.resolve("wire-out.pcap") : null;
         boolean real = s.wire().real();
         try (Experiment e = pcap ? Experiment.withPcapWire(s, wireOut) : Experiment.open(s);
              MetricsServer m = metricsPort == null ? null : MetricsServer.start(e, metricsPort);
@@ -189,14 +189,6 @@ public final class RunCommand implements Runnable {
         }
         d.forEach((k, v) -> b.append(' ').append(k).append('=').append(v));
         return b.append('\n').toString();
-    }
-
-    private static void mkdirs(Path d) {
-        try {
-            Files.createDirectories(d);
-        } catch (java.io.IOException e) {
-            throw new java.io.UncheckedIOException("cannot create " + d + ": " + e.getMessage(), e);
-        }
     }
 
     /** {@code 90}, {@code 90s}, {@code 500ms}, {@code 10m}, {@code 1h} as seconds in [0.05, max]. */

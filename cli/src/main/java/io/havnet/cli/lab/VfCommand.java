@@ -84,8 +84,9 @@ public final class VfCommand implements Runnable {
             }
             return r.body();
         } catch (IOException ex) {
-            throw new IllegalStateException("cannot reach " + connect + ": " + (ex.getMessage() == null
-                    ? ex.getClass().getSimpleName() : ex.getMessage()));
+            throw new IllegalStateException("cannot reach " + connect + ": " + (ex instanceof java.net.ConnectException
+                    ? "connection refused (is a host running there with --metrics-port?)"
+                    : ex.getMessage() == null ? ex.getClass().getSimpleName() : ex.getMessage()));
         } catch (InterruptedException ex) {
             Thread.currentThread().interrupt();
             throw new IllegalStateException("interrupted");

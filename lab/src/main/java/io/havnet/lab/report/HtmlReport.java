@@ -21,6 +21,22 @@ import java.util.Set;
 public final class HtmlReport {
     private HtmlReport() {}
 
+    /**
+     * Creates {@code dir} if needed and checks that files can be written in it, so a run that
+     * would end unable to write its report is refused before it starts.
+     *
+     * @throws IllegalArgumentException naming the directory and why
+     */
+    public static void checkWritable(Path dir) {
+        try {
+            Files.createDirectories(dir);
+            Path probe = Files.createTempFile(dir, ".havnet-write-check", ".tmp");
+            Files.delete(probe);
+        } catch (IOException | UnsupportedOperationException e) {
+            throw new IllegalArgumentException("report directory " + dir + " is not writable: " + e.getMessage());
+        }
+    }
+
     /** Writes the report; returns the path of index.html. */
     @SuppressWarnings("unchecked")
     public static Path write(Path dir, Map<String, Object> results) {

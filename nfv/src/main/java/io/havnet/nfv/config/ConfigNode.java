@@ -92,7 +92,7 @@ public final class ConfigNode {
     /** The mapping's fields by key, refusing keys that are not {@code allowed}. */
     public Map<String, ConfigNode> map(Set<String> allowed) {
         if (!(node instanceof MappingNode m)) {
-            throw error("expected a mapping of " + String.join(", ", allowed));
+            throw error("expected a mapping of " + String.join(", ", new java.util.TreeSet<>(allowed)));
         }
         Map<String, ConfigNode> out = new LinkedHashMap<>();
         for (NodeTuple t : m.getValue()) {
@@ -103,7 +103,7 @@ public final class ConfigNode {
             String p = path.isEmpty() ? key : path + "." + key;
             if (!allowed.contains(key)) {
                 throw new ConfigNode(file, p, t.getKeyNode()).error("unknown field (expected one of "
-                        + String.join(", ", allowed) + ")");
+                        + String.join(", ", new java.util.TreeSet<>(allowed)) + ")");
             }
             if (out.containsKey(key)) {
                 throw new ConfigNode(file, p, t.getKeyNode()).error("given twice");
