@@ -20,7 +20,9 @@ import java.nio.file.Path;
 
 /**
  * A Linux interface as a port, through AF_PACKET (DPDK's {@code net_af_packet}): per RX queue a
- * socket with a TPACKET_V3 ring (64 blocks handed over whole, each retired 1 ms after its first frame when not full), per
+ * socket with a TPACKET_V2 ring (DPDK's choice too): the kernel hands each frame over as it
+ * arrives, by its own status word, so a lone frame waits for nothing (a TPACKET_V3 ring hands
+ * over whole blocks, when full or when its retire timer fires: 1-4 ms on a 250 Hz kernel). Per
  * TX queue a socket with a PACKET_TX_RING (TPACKET_V2, one {@code send} kick per burst,
  * PACKET_QDISC_BYPASS). Several RX queues share the traffic through PACKET_FANOUT (hash). The
  * socket ignores what this host sends (PACKET_IGNORE_OUTGOING); a VLAN tag the kernel took out of
@@ -38,7 +40,6 @@ public final class AfPacketEthDev extends io.havnet.dataplane.ethdev.EthDev {
     static final int PACKET_QDISC_BYPASS = 20;
     static final int PACKET_IGNORE_OUTGOING = 23;
     static final int TPACKET_V2 = 1;
-    static final int TPACKET_V3 = 2;
     static final int PACKET_MR_PROMISC = 1;
     static final int ETH_P_ALL_BE = 0x0300; // htons(ETH_P_ALL)
     static final int TP_STATUS_USER = 1;
@@ -47,12 +48,16 @@ public final class AfPacketEthDev extends io.havnet.dataplane.ethdev.EthDev {
     static final int TX_AVAILABLE = 0;
     static final int TX_SEND_REQUEST = 1;
     static final int TX_WRONG_FORMAT = 4;
-    /**
-     * 64 blocks of 256 KiB: a block goes to user space when full or 1 ms after its first frame, so
-     * at low rates the ring holds 64 ms of traffic however slowly the poller comes back.
-     */
-    static final int RX_BLOCK = 1 << 18;
-    static final int RX_BLOCKS = 64;
+    /** The RX ring: 16 MiB of frames, 8,192 of 2 KiB (fewer, larger ones for an interface with a larger MTU). */
+    static final long RX_RING_BYTES = 16L << 20;
+    /** The ring's blocks (slots never straddle two). */
+    static final int RX_BLOCK = 1 << 16;
+    /** Slots in the ring at the least, whatever the MTU. */
+    static final int RX_MIN_FRAMES = 512;
+    /** Frame slots are at least this big and a power of two. */
+    static final int RX_MIN_FRAME = 2048;
+    /** Room before the frame in its slot: the kernel puts it at offset 66 (tpacket2_hdr, sockaddr_ll, aligned). */
+    static final int RX_FRAME_OVERHEAD = 64 + 32;
     static final int TX_FRAME = 2048;
     static final int TX_DATA = 32; // TPACKET_ALIGN(sizeof(tpacket2_hdr))
     static final int TX_BLOCK = 1 << 20;
@@ -76,9 +81,9 @@ public final class AfPacketEthDev extends io.havnet.dataplane.ethdev.EthDev {
         long ring;
         long ringLen;
         MemorySegment seg;
-        int block;
-        int left;      // packets left in the current block
-        long next;     // offset of the next packet in the ring
+        int frameSize; // the slot stride
+        int frames;    // slots in the ring
+        int head;      // the next slot to look at
     }
 
     private final class TxQ {
@@ -163,18 +168,20 @@ public final class AfPacketEthDev extends io.havnet.dataplane.ethdev.EthDev {
         if (r.fd < 0) {
             throw problem(fail("socket", s));
         }
-        check(s.setsockoptInt(r.fd, SOL_PACKET, PACKET_VERSION, TPACKET_V3), "TPACKET_V3", s);
+        check(s.setsockoptInt(r.fd, SOL_PACKET, PACKET_VERSION, TPACKET_V2), "TPACKET_V2", s);
         s.setsockoptInt(r.fd, SOL_PACKET, PACKET_IGNORE_OUTGOING, 1); // kernels before 4.20: outgoing frames come back
+        r.frameSize = rxFrameSize(readMtu(ifname));
+        r.frames = rxFrames(r.frameSize);
+        // blocks: a multiple of the page and of the frame slot, so the slots lie back to back
+        int block = Math.max(r.frameSize, RX_BLOCK);
         MemorySegment req = s.scratch();
-        req.set(ValueLayout.JAVA_INT, 0, RX_BLOCK);
-        req.set(ValueLayout.JAVA_INT, 4, RX_BLOCKS);
-        req.set(ValueLayout.JAVA_INT, 8, 2048);
-        req.set(ValueLayout.JAVA_INT, 12, RX_BLOCK / 2048 * RX_BLOCKS);
-        req.set(ValueLayout.JAVA_INT, 16, 1);  // retire a block after 1 ms
-        req.set(ValueLayout.JAVA_INT, 20, 0);
-        req.set(ValueLayout.JAVA_INT, 24, 0);
-        check(s.setsockopt(r.fd, SOL_PACKET, PACKET_RX_RING, req.address(), 28), "PACKET_RX_RING", s);
-        r.ringLen = (long) RX_BLOCK * RX_BLOCKS;
+        req.set(ValueLayout.JAVA_INT, 0, block);
+        req.set(ValueLayout.JAVA_INT, 4, (int) ((long) r.frameSize * r.frames / block));
+        req.set(ValueLayout.JAVA_INT, 8, r.frameSize);
+        req.set(ValueLayout.JAVA_INT, 12, r.frames);
+        check(s.setsockopt(r.fd, SOL_PACKET, PACKET_RX_RING, req.address(), 16), "PACKET_RX_RING", s);
+        r.ringLen = (long) r.frameSize * r.frames;
+        r.head = 0;
         r.ring = s.mmapShared(r.fd, r.ringLen);
         if (r.ring == -1) {
             throw problem(fail("mmap RX ring", s));
@@ -186,6 +193,27 @@ public final class AfPacketEthDev extends io.havnet.dataplane.ethdev.EthDev {
         }
         if (promiscuous()) {
             promisc(r.fd, s);
+        }
+    }
+
+    /** The RX slot for an interface of this MTU: room for the headers, the frame and a VLAN tag, a power of two. */
+    static int rxFrameSize(int mtu) {
+        int need = RX_FRAME_OVERHEAD + Math.max(mtu, 1500) + 14 + 4;
+        return Math.max(RX_MIN_FRAME, Integer.highestOneBit(need - 1) << 1);
+    }
+
+    /** Slots in the RX ring: 16 MiB of them, and never fewer than 512 (64 MiB for loopback's 64 KiB MTU). */
+    static int rxFrames(int frameSize) {
+        return (int) Math.max(RX_RING_BYTES / frameSize, RX_MIN_FRAMES);
+    }
+
+    /** The interface's MTU from sysfs, or 1500 when it cannot be read. */
+    static int readMtu(String ifname) {
+        try {
+            int mtu = Integer.parseInt(Files.readString(Path.of("/sys/class/net", ifname, "mtu")).strip());
+            return mtu > 0 && mtu <= 65536 ? mtu : 1500;
+        } catch (IOException | NumberFormatException e) {
+            return 1500;
         }
     }
 
@@ -303,24 +331,15 @@ public final class AfPacketEthDev extends io.havnet.dataplane.ethdev.EthDev {
         int k = 0;
         long bytes = 0;
         while (k < n) {
-            long b = (long) r.block * RX_BLOCK;
-            if (r.left == 0) {
-                int status = (int) INT.getAcquire(ring, b + 8);
-                if ((status & TP_STATUS_USER) == 0) {
-                    break;
-                }
-                r.left = ring.get(ValueLayout.JAVA_INT, b + 12);
-                r.next = b + ring.get(ValueLayout.JAVA_INT, b + 16);
-                if (r.left == 0) {
-                    release(r, ring, b);
-                    continue;
-                }
+            long p = (long) r.head * r.frameSize;
+            int st = (int) INT.getAcquire(ring, p);
+            if ((st & TP_STATUS_USER) == 0) {
+                break; // the kernel has not filled this slot yet
             }
-            long p = r.next;
-            int snap = ring.get(ValueLayout.JAVA_INT, p + 12);
-            int len = ring.get(ValueLayout.JAVA_INT, p + 16);
-            int st = ring.get(ValueLayout.JAVA_INT, p + 20);
-            int mac = Short.toUnsignedInt(ring.get(ValueLayout.JAVA_SHORT, p + 24));
+            // tpacket2_hdr: status, len, snaplen, mac, net, sec, nsec, vlan_tci, vlan_tpid
+            int len = ring.get(ValueLayout.JAVA_INT, p + 4);
+            int snap = ring.get(ValueLayout.JAVA_INT, p + 8);
+            int mac = Short.toUnsignedInt(ring.get(ValueLayout.JAVA_SHORT, p + 12));
             int m = snap == len ? Mbuf.fromBytes(pool, ring, p + mac, snap) : Mbuf.NONE;
             if (snap != len) {
                 rxCounters(q).add(RXQ_ERRORS, 1); // truncated by the ring: never delivered half a frame
@@ -328,9 +347,9 @@ public final class AfPacketEthDev extends io.havnet.dataplane.ethdev.EthDev {
                 rxCounters(q).add(RXQ_NOMBUF, 1);
             } else {
                 if ((st & TP_STATUS_VLAN_VALID) != 0) {
-                    int tci = Short.toUnsignedInt(ring.get(ValueLayout.JAVA_SHORT, p + 32));
+                    int tci = Short.toUnsignedInt(ring.get(ValueLayout.JAVA_SHORT, p + 24));
                     int tpid = (st & TP_STATUS_VLAN_TPID_VALID) != 0
-                            ? Short.toUnsignedInt(ring.get(ValueLayout.JAVA_SHORT, p + 36)) : 0x8100;
+                            ? Short.toUnsignedInt(ring.get(ValueLayout.JAVA_SHORT, p + 26)) : 0x8100;
                     if (!VlanTags.insert(m, tpid, tci)) {
                         Mbuf.free(m);
                         rxCounters(q).add(RXQ_ERRORS, 1);
@@ -343,23 +362,14 @@ public final class AfPacketEthDev extends io.havnet.dataplane.ethdev.EthDev {
                     bytes += Mbuf.pktLen(m);
                 }
             }
-            r.left--;
-            int nextOff = ring.get(ValueLayout.JAVA_INT, p);
-            r.next = p + nextOff;
-            if (r.left == 0) {
-                release(r, ring, b);
-            }
+            INT.setRelease(ring, p, 0); // TP_STATUS_KERNEL: the slot goes back
+            r.head = r.head + 1 == r.frames ? 0 : r.head + 1;
         }
         if (k > 0) {
             rxCounters(q).add(RXQ_PACKETS, k);
             rxCounters(q).add(RXQ_BYTES, bytes);
         }
         return k;
-    }
-
-    private static void release(RxQ r, MemorySegment ring, long b) {
-        INT.setRelease(ring, b + 8, 0);
-        r.block = (r.block + 1) % RX_BLOCKS;
     }
 
     @Override
