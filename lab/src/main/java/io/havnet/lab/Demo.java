@@ -27,19 +27,26 @@ public final class Demo {
      * @param seconds       measured seconds per main run
      * @param scaling       VM counts per path for the scaling runs (64 B)
      * @param scalingSeconds measured seconds per scaling run
+     * @param warmUpSeconds  traffic on one thread before the lcores start (the JIT's first pass)
+     * @param settleSeconds  at most this long on the lcores until the JIT is quiet, before the
+     *                       first phase (and a share of it whenever VMs are added); 0: none
      */
     public record Plan(List<Scenario.FrameSize> sizes, double seconds, int[] scaling, double scalingSeconds,
-                       double warmUpSeconds) {
-        /** About 25 s: 64 B, 1518 B and IMIX; scaling 1, 2, 4, 8, 16 VMs. */
+                       double warmUpSeconds, double settleSeconds) {
+        /**
+         * About 35 s: 64 B, 1518 B and IMIX; scaling 1, 2, 4, 8, 16 VMs; the JIT settles on the
+         * lcores before the first phase (at most 4 s) and whenever VMs are added (at most 1.2 s,
+         * 2.4 s before the main table).
+         */
         public static Plan full() {
             return new Plan(List.of(new Scenario.FrameSize(64), new Scenario.FrameSize(1518), Scenario.FrameSize.IMIX), 0.8,
-                    new int[] {1, 2, 4, 8, 16}, 0.25, 0.8);
+                    new int[] {1, 2, 4, 8, 16}, 0.25, 0.8, 4);
         }
 
-        /** About 5 s: 64 B and 1518 B; scaling 1 and 4 VMs; short warm-up (figures for a smoke test, not a report). */
+        /** About 5 s: 64 B and 1518 B; scaling 1 and 4 VMs; short warm-up, no settling (figures for a smoke test, not a report). */
         public static Plan quick() {
             return new Plan(List.of(new Scenario.FrameSize(64), new Scenario.FrameSize(1518)), 0.15, new int[] {1, 4},
-                    0.1, 0.3);
+                    0.1, 0.3, 0);
         }
     }
 
@@ -78,12 +85,10 @@ public final class Demo {
         java.util.Arrays.sort(counts);
         try (Experiment e = new Experiment(s)) {
             progress.accept("warming up (not measured)");
-            // no settling on the lcores here: each path warms on them below, and the main table settles (main)
-            e.warmUp(plan.warmUpSeconds(), 0);
+            // the lcores settle as run's do and go on running into the phases; settle() does it
+            // again, shorter, whenever VMs are added
+            e.warmUp(plan.warmUpSeconds(), plan.settleSeconds(), true);
             e.start();
-            for (IoPath p : IoPath.values()) {
-                e.phase(p, new Scenario.FrameSize(64), plan.warmUpSeconds() / 2, null);
-            }
             int ipIndex = s.vms().size();
             boolean mainDone = false;
             for (int n : counts) {
@@ -95,8 +100,13 @@ public final class Demo {
                         continue;
                     }
                 }
+                int before = e.host().vms().size();
                 ipIndex = grow(e, n, ipIndex);
                 progress.accept("scaling: " + n + " VM" + (n == 1 ? "" : "s") + " per path, 64 B");
+                if (e.host().vms().size() > before) {
+                    settle(e, List.of(new Scenario.FrameSize(64)), plan.warmUpSeconds() / 16,
+                            (long) (plan.settleSeconds() * 300));
+                }
                 for (IoPath p : IoPath.values()) {
                     scaling.add(e.phase(p, new Scenario.FrameSize(64), plan.scalingSeconds(), progress));
                 }
@@ -117,19 +127,8 @@ public final class Demo {
 
     private static void main(Experiment e, Plan plan, List<Map<String, Object>> runs, List<Map<String, Object>> scaling,
                              Consumer<String> progress) {
-        // Unmeasured turns at the main table's VM count and sizes until the JIT is quiet. Without
-        // them the first measured phase (vswitch, 64 B) ran while C2 recompiled what the new VMs
-        // had made it give up on (uncommon traps in the tester, the virtio copy, the PF driver's
-        // txBurst; -XX:+PrintCompilation): 0.23-1.23 Mpps from one demo to the next.
         progress.accept("warming up at " + VMS_PER_PATH + " VMs per path (not measured)");
-        double turn = plan.warmUpSeconds() / 16;
-        io.havnet.dataplane.agent.JitSettle.await(() -> {
-            for (Scenario.FrameSize size : plan.sizes()) {
-                for (IoPath p : IoPath.values()) {
-                    e.phase(p, size, turn, null);
-                }
-            }
-        }, 0.05, 1, (long) (plan.warmUpSeconds() * 3000));
+        settle(e, plan.sizes(), plan.warmUpSeconds() / 16, (long) (plan.settleSeconds() * 600));
         for (Scenario.FrameSize size : plan.sizes()) {
             progress.accept(size + " frames, " + VMS_PER_PATH + " VMs per path");
             for (IoPath p : IoPath.values()) {
@@ -140,6 +139,27 @@ public final class Demo {
                 }
             }
         }
+    }
+
+    /**
+     * Unmeasured turns of {@code sizes} on every path until two in a row spend under 5 % of their time
+     * compiling, at most {@code maxMillis}. VMs added since the warm-up make C2 give up code it
+     * compiled (uncommon traps in the tester, the virtio copy, the PF driver's txBurst; see
+     * -XX:+PrintCompilation) and compile it anew; a phase measured in the middle of that ran at
+     * 0.2-1.2 Mpps on the vSwitch from one demo to the next, and the 16-VM scaling phase showed
+     * 2-14 µs of hypervisor time per frame where a settled host spends under 1 µs.
+     */
+    private static void settle(Experiment e, List<Scenario.FrameSize> sizes, double turnSeconds, long maxMillis) {
+        if (maxMillis <= 0) {
+            return;
+        }
+        io.havnet.dataplane.agent.JitSettle.await(() -> {
+            for (Scenario.FrameSize size : sizes) {
+                for (IoPath p : IoPath.values()) {
+                    e.phase(p, size, turnSeconds, null);
+                }
+            }
+        }, 0.05, 2, maxMillis);
     }
 
     /** Adds VMs until every path has {@code n}; returns the next free address index. */

@@ -17,7 +17,7 @@ import java.util.Map;
 @Command(name = "demo", mixinStandardHelpOptions = true,
         description = {"One host, 4 macswap VMs on each path (vSwitch, VMDq, SR-IOV VF); the tester offers 64 B, "
                 + "1518 B and IMIX frames to each path and measures throughput, per-packet cost and latency; then "
-                + "the hypervisor's cost as VMs are added (1-16 per path). About 25 s; --quick about 5 s.",
+                + "the hypervisor's cost as VMs are added (1-16 per path). About 35 s; --quick about 5 s.",
                 "Writes havnet-report/index.html (charts) and results.json."})
 public final class DemoCommand implements Runnable {
     @Option(names = "--quick", description = "64 B and 1518 B only, short runs, scaling 1 and 4 VMs (about 5 s; a smoke test, not figures to quote)")
