@@ -152,6 +152,7 @@ public final class AfPacketBench {
             r.put("tx_vs_minimal", Measure.r3(htx / mtx));
             r.put("rx_vs_minimal", Measure.r3(hrx / mrx));
             r.put("tx_vs_minimal_by_third", thirds);
+            r.put("lone_frame_wait_us", loneFrameWaits(h));
             return r;
         } finally {
             turn.set(STOP);
@@ -159,6 +160,45 @@ public final class AfPacketBench {
             LcoreId.release();
         }
     }
+
+    /**
+     * One frame at a time, the sender's thread polls the receiving end until the frame shows:
+     * microseconds from the send to the receive, median and p90 of {@value #LONE_FRAMES}, through
+     * havnet's port (a TPACKET_V2 ring, frame by frame) and through its peer, a TPACKET_V3 ring
+     * handing over blocks (full, or 1 ms after their first frame), taking turns frame by frame.
+     * Runs after the throughput turns, with the receiver thread gone.
+     */
+    private Map<String, Object> loneFrameWaits(HavnetTx tx) {
+        long[][] waits = new long[2][LONE_FRAMES];
+        try (HavnetRx h = new HavnetRx(havnetRx); BlockRx b = new BlockRx(havnetRx)) {
+            for (int i = 0; i < LONE_FRAMES; i++) {
+                for (int side = 0; side < 2; side++) {
+                    while (h.poll() + b.poll() > 0) {
+                        Thread.onSpinWait(); // nothing left over from the turn before
+                    }
+                    long t0 = System.nanoTime();
+                    tx.sendOne();
+                    long deadline = t0 + 100_000_000L;
+                    while ((side == HAVNET ? h.poll() : b.poll()) == 0 && System.nanoTime() < deadline) {
+                        Thread.onSpinWait();
+                    }
+                    waits[side][i] = System.nanoTime() - t0;
+                }
+            }
+        }
+        Map<String, Object> r = new LinkedHashMap<>();
+        for (int side = 0; side < 2; side++) {
+            long[] w = waits[side];
+            java.util.Arrays.sort(w);
+            Map<String, Object> q = new LinkedHashMap<>();
+            q.put("p50", Measure.r3(w[w.length / 2] / 1e3));
+            q.put("p90", Measure.r3(w[w.length * 9 / 10] / 1e3));
+            r.put(side == HAVNET ? "havnet_tpacket_v2" : "tpacket_v3_block_ring", q);
+        }
+        return r;
+    }
+
+    static final int LONE_FRAMES = 101;
 
     /** Lets the receiver take what is still in flight on each side (whatever the kernel has not yet put in the rings). */
     private static void drain(AtomicInteger turn) {
@@ -198,6 +238,16 @@ public final class AfPacketBench {
             start(d, pool);
             template = OffHeap.copyOf(f);
             len = f.length;
+        }
+
+        /** One frame, sent at once. */
+        void sendOne() {
+            int m = Mbuf.alloc(pool);
+            MemorySegment.copy(template, 0, Mbuf.segment(m), Mbuf.append(m, len), len);
+            burst[0] = m;
+            if (d.txBurst(0, burst, 0, 1) == 0) {
+                Mbuf.free(m);
+            }
         }
 
         long send(long until) {
@@ -260,32 +310,55 @@ public final class AfPacketBench {
         d.start();
     }
 
-    /** The peer's receiver: a TPACKET_V2 ring (as havnet's port) whose frames are counted and handed back. */
-    private static final class MinimalRx implements AutoCloseable {
-        private static final int FRAME = 2048;
-        private static final int FRAMES = (16 << 20) / FRAME;
-        private final Posix p = new Posix();
-        private final int fd;
-        private final long addr;
-        private final long len = (long) FRAME * FRAMES;
-        private final MemorySegment ring;
-        private int head;
+    /** A bare AF_PACKET receive ring on an interface: the socket, its mapped ring, the close. */
+    private abstract static class RawRx implements AutoCloseable {
+        final Posix p = new Posix();
+        final int fd;
+        final long addr;
+        final long len;
+        final MemorySegment ring;
 
-        MinimalRx(String ifname) {
+        /** {@code req} writes the ring request (tpacket_req or tpacket_req3) and returns its size. */
+        RawRx(String ifname, int version, long len, java.util.function.ToIntFunction<MemorySegment> req) {
+            this.len = len;
             fd = p.socket(Posix.AF_PACKET, Posix.SOCK_RAW, 0x0300);
-            p.setsockoptInt(fd, 263, 10, 1); // PACKET_VERSION: TPACKET_V2
+            p.setsockoptInt(fd, 263, 10, version); // PACKET_VERSION
             p.setsockoptInt(fd, 263, 23, 1); // PACKET_IGNORE_OUTGOING
-            MemorySegment req = p.scratch();
-            req.set(ValueLayout.JAVA_INT, 0, 1 << 16);
-            req.set(ValueLayout.JAVA_INT, 4, (int) (len >> 16));
-            req.set(ValueLayout.JAVA_INT, 8, FRAME);
-            req.set(ValueLayout.JAVA_INT, 12, FRAMES);
-            p.setsockopt(fd, 263, 5, req.address(), 16); // PACKET_RX_RING
+            MemorySegment r = p.scratch();
+            int size = req.applyAsInt(r);
+            p.setsockopt(fd, 263, 5, r.address(), size); // PACKET_RX_RING
             addr = p.mmapShared(fd, len);
             bindTo(p, fd, ifname, 0x0300);
             ring = MemorySegment.ofAddress(addr).reinterpret(len);
         }
 
+        /** Frames handed over since the last call (and given back to the kernel). */
+        abstract int poll();
+
+        @Override
+        public void close() {
+            p.munmap(addr, len);
+            p.close(fd);
+        }
+    }
+
+    /** The peer's receiver: a TPACKET_V2 ring (as havnet's port) whose frames are counted and handed back. */
+    private static final class MinimalRx extends RawRx {
+        private static final int FRAME = 2048;
+        private static final int FRAMES = (16 << 20) / FRAME;
+        private int head;
+
+        MinimalRx(String ifname) {
+            super(ifname, 1, (long) FRAME * FRAMES, req -> {
+                req.set(ValueLayout.JAVA_INT, 0, 1 << 16);
+                req.set(ValueLayout.JAVA_INT, 4, (int) (((long) FRAME * FRAMES) >> 16));
+                req.set(ValueLayout.JAVA_INT, 8, FRAME);
+                req.set(ValueLayout.JAVA_INT, 12, FRAMES);
+                return 16;
+            });
+        }
+
+        @Override
         int poll() {
             int n = 0;
             while (n < 64) {
@@ -299,11 +372,37 @@ public final class AfPacketBench {
             }
             return n;
         }
+    }
+
+    /** A TPACKET_V3 ring (blocks retired when full or 1 ms after their first frame): the lone-frame peer. */
+    private static final class BlockRx extends RawRx {
+        private static final int BLOCK = 1 << 18;
+        private static final int BLOCKS = 64;
+        private int blk;
+
+        BlockRx(String ifname) {
+            super(ifname, 2, (long) BLOCK * BLOCKS, req -> {
+                req.set(ValueLayout.JAVA_INT, 0, BLOCK);
+                req.set(ValueLayout.JAVA_INT, 4, BLOCKS);
+                req.set(ValueLayout.JAVA_INT, 8, 2048);
+                req.set(ValueLayout.JAVA_INT, 12, BLOCK / 2048 * BLOCKS);
+                req.set(ValueLayout.JAVA_INT, 16, 1); // retire a block 1 ms after its first frame
+                req.set(ValueLayout.JAVA_INT, 20, 0);
+                req.set(ValueLayout.JAVA_INT, 24, 0);
+                return 28;
+            });
+        }
 
         @Override
-        public void close() {
-            p.munmap(addr, len);
-            p.close(fd);
+        int poll() {
+            long at = (long) blk * BLOCK;
+            if (((int) INT.getAcquire(ring, at + 8) & 1) == 0) {
+                return 0;
+            }
+            int n = ring.get(ValueLayout.JAVA_INT, at + 12);
+            INT.setRelease(ring, at + 8, 0);
+            blk = (blk + 1) % BLOCKS;
+            return n;
         }
     }
 

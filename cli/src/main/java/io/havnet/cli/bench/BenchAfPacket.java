@@ -17,7 +17,8 @@ import java.util.concurrent.TimeUnit;
 /** {@code havnet bench afpacket}: a veth pair, havnet's AF_PACKET port next to bare rings. */
 @Command(name = "afpacket", mixinStandardHelpOptions = true,
         description = "Frames across a veth pair (sender CPU 0, receiver CPU 1): havnet's af_packet port next to a minimal "
-                + "sender/receiver on the same kind of rings on a second pair, taking turns in 50 ms slices. Needs root "
+                + "sender/receiver on the same kind of rings on a second pair, taking turns in 50 ms slices; then how long a "
+                + "lone frame takes from send to receive, next to a TPACKET_V3 block ring. Needs root "
                 + "(creates and removes the veth pairs).")
 public final class BenchAfPacket implements Runnable {
     @Option(names = "--json", description = "print one JSON object")
@@ -65,6 +66,12 @@ public final class BenchAfPacket implements Runnable {
             out.printf(Locale.ROOT, "havnet / minimal: TX %.2f, RX %.2f (TX by third: %s)%n",
                     ((Number) r.get("tx_vs_minimal")).doubleValue(), ((Number) r.get("rx_vs_minimal")).doubleValue(),
                     r.get("tx_vs_minimal_by_third"));
+            @SuppressWarnings("unchecked")
+            Map<String, Map<String, Object>> lone = (Map<String, Map<String, Object>>) r.get("lone_frame_wait_us");
+            Map<String, Object> v2 = lone.get("havnet_tpacket_v2");
+            Map<String, Object> v3 = lone.get("tpacket_v3_block_ring");
+            out.printf(Locale.ROOT, "a lone frame, send to receive: havnet port (TPACKET_V2) p50 %s us, p90 %s us; "
+                    + "TPACKET_V3 block ring (peer) p50 %s us, p90 %s us%n", v2.get("p50"), v2.get("p90"), v3.get("p50"), v3.get("p90"));
         } finally {
             ip(false, "link", "del", ifs[0]);
             ip(false, "link", "del", ifs[2]);
