@@ -56,7 +56,29 @@ public final class AfPacketBench {
         this.frameSize = frameSize;
     }
 
+    /**
+     * Runs the benchmark. The sender pins its thread to CPU 0, so it is a thread of its own: the
+     * caller's affinity stays as it was (a test that ran this on its own thread left that thread,
+     * and every thread it started later, on CPU 0 alone).
+     */
     public Map<String, Object> run() {
+        java.util.concurrent.atomic.AtomicReference<Map<String, Object>> result = new java.util.concurrent.atomic.AtomicReference<>();
+        java.util.concurrent.atomic.AtomicReference<RuntimeException> failure = new java.util.concurrent.atomic.AtomicReference<>();
+        Thread sender = Thread.ofPlatform().name("afp-tx").start(() -> {
+            try {
+                result.set(runAsSender());
+            } catch (RuntimeException e) {
+                failure.set(e);
+            }
+        });
+        join(sender);
+        if (failure.get() != null) {
+            throw failure.get();
+        }
+        return result.get();
+    }
+
+    private Map<String, Object> runAsSender() {
         byte[] f = PacketBuilder.ethernet(0x02BB00000001L, 0x02AA00000001L).ipv4("10.77.0.1", "10.77.0.2")
                 .udp(40000, 33333).padTo(frameSize - 4).build();
         AtomicInteger turn = new AtomicInteger(HAVNET);

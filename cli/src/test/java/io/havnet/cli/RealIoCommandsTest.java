@@ -66,8 +66,11 @@ class RealIoCommandsTest {
      */
     @Test
     void benchAfpacketReceivesWhatItSendsAndALoneFrameWaitsForNoTimer() throws Exception {
+        int cpus = Runtime.getRuntime().availableProcessors();
         CliTest.Run r = CliTest.run("bench", "afpacket", "--seconds", "0.5", "--json");
         assertEquals(0, r.code(), r.err());
+        assertEquals(cpus, Runtime.getRuntime().availableProcessors(),
+                "the caller's thread is not left pinned (threads it starts later inherit its CPUs)");
         com.fasterxml.jackson.databind.JsonNode j = LabCommandsTest.JSON.readTree(r.out());
         assertTrue(j.get("havnet_tx_mpps").asDouble() > 0, r.out());
         assertEquals(j.get("havnet_tx_mpps").asDouble(), j.get("havnet_rx_mpps").asDouble(), 0.002, "RX = TX: " + r.out());
