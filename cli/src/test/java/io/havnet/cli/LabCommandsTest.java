@@ -35,6 +35,7 @@ class LabCommandsTest {
         Path out = dir.resolve("report");
         CliTest.Run r = run("demo", "--quick", "--json", "--out", out.toString());
         assertEquals(0, r.code(), r.err());
+        assertTrue(r.err().contains("demo --quick: a smoke test"), "says its figures are not to quote: " + r.err());
         JsonNode root = JSON.readTree(r.out());
         JsonNode runs = root.get("runs");
         assertEquals(6, runs.size(), "3 paths x 2 sizes");

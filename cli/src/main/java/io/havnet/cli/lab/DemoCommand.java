@@ -50,6 +50,10 @@ public final class DemoCommand implements Runnable {
             results = Demo.run(plan, p);
         }
         Reports.finish(results, json, noReport ? null : out, stdout, err);
+        if (quick) {
+            err.println("demo --quick: a smoke test; the JIT was not given time to settle, so these figures are largely"
+                    + " the compiler's (run without --quick for figures)");
+        }
     }
 
     /** Printing and writing results, shared by demo and run. */
