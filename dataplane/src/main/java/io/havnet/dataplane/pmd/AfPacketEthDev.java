@@ -58,10 +58,11 @@ public final class AfPacketEthDev extends io.havnet.dataplane.ethdev.EthDev {
     static final int RX_MIN_FRAME = 2048;
     /** Room before the frame in its slot: the kernel puts it at offset 66 (tpacket2_hdr, sockaddr_ll, aligned). */
     static final int RX_FRAME_OVERHEAD = 64 + 32;
-    static final int TX_FRAME = 2048;
     static final int TX_DATA = 32; // TPACKET_ALIGN(sizeof(tpacket2_hdr))
+    /** The TX ring's blocks, and the ring: 2 MiB (1,024 slots of 2 KiB), at least 256 slots whatever the MTU. */
     static final int TX_BLOCK = 1 << 20;
-    static final int TX_BLOCKS = 2;
+    static final long TX_RING_BYTES = 2L << 20;
+    static final int TX_MIN_FRAMES = 256;
     private static final VarHandle INT = ValueLayout.JAVA_INT.varHandle();
 
     private final String ifname;
@@ -92,6 +93,7 @@ public final class AfPacketEthDev extends io.havnet.dataplane.ethdev.EthDev {
         long ring;
         long ringLen;
         MemorySegment seg;
+        int frameSize;
         int frames;
         int head;
     }
@@ -202,6 +204,12 @@ public final class AfPacketEthDev extends io.havnet.dataplane.ethdev.EthDev {
         return Math.max(RX_MIN_FRAME, Integer.highestOneBit(need - 1) << 1);
     }
 
+    /** The TX slot for an interface of this MTU: the header, the frame and a VLAN tag, a power of two of 2 KiB or more. */
+    static int txFrameSize(int mtu) {
+        int need = TX_DATA + Math.max(mtu, 1500) + 14 + 4;
+        return Math.max(RX_MIN_FRAME, Integer.highestOneBit(need - 1) << 1);
+    }
+
     /** Slots in the RX ring: 16 MiB of them, and never fewer than 512 (64 MiB for loopback's 64 KiB MTU). */
     static int rxFrames(int frameSize) {
         return (int) Math.max(RX_RING_BYTES / frameSize, RX_MIN_FRAMES);
@@ -228,13 +236,16 @@ public final class AfPacketEthDev extends io.havnet.dataplane.ethdev.EthDev {
         check(s.setsockoptInt(t.fd, SOL_PACKET, PACKET_VERSION, TPACKET_V2), "TPACKET_V2", s);
         s.setsockoptInt(t.fd, SOL_PACKET, PACKET_QDISC_BYPASS, 1);
         MemorySegment req = s.scratch();
-        t.frames = TX_BLOCK / TX_FRAME * TX_BLOCKS;
-        req.set(ValueLayout.JAVA_INT, 0, TX_BLOCK);
-        req.set(ValueLayout.JAVA_INT, 4, TX_BLOCKS);
-        req.set(ValueLayout.JAVA_INT, 8, TX_FRAME);
+        t.frameSize = txFrameSize(readMtu(ifname));
+        t.frames = (int) Math.max(TX_RING_BYTES / t.frameSize, TX_MIN_FRAMES);
+        int block = Math.max(t.frameSize, TX_BLOCK);
+        req.set(ValueLayout.JAVA_INT, 0, block);
+        req.set(ValueLayout.JAVA_INT, 4, (int) ((long) t.frameSize * t.frames / block));
+        req.set(ValueLayout.JAVA_INT, 8, t.frameSize);
         req.set(ValueLayout.JAVA_INT, 12, t.frames);
         check(s.setsockopt(t.fd, SOL_PACKET, PACKET_TX_RING, req.address(), 16), "PACKET_TX_RING", s);
-        t.ringLen = (long) TX_BLOCK * TX_BLOCKS;
+        t.ringLen = (long) t.frameSize * t.frames;
+        t.head = 0;
         t.ring = s.mmapShared(t.fd, t.ringLen);
         if (t.ring == -1) {
             throw problem(fail("mmap TX ring", s));
@@ -382,7 +393,7 @@ public final class AfPacketEthDev extends io.havnet.dataplane.ethdev.EthDev {
         int k = 0;
         long bytes = 0;
         while (k < n) {
-            long f = (long) t.head * TX_FRAME;
+            long f = (long) t.head * t.frameSize;
             int status = (int) INT.getAcquire(ring, f);
             if (status == TX_WRONG_FORMAT) {
                 txCounters(q).add(TXQ_ERRORS, 1);
@@ -394,7 +405,7 @@ public final class AfPacketEthDev extends io.havnet.dataplane.ethdev.EthDev {
             }
             int m = pkts[off + k];
             int len = Mbuf.pktLen(m);
-            if (len > TX_FRAME - TX_DATA || len < 14) {
+            if (len > t.frameSize - TX_DATA || len < 14) {
                 txCounters(q).add(TXQ_ERRORS, 1); // too long for the ring's frames: taken, counted, freed below
                 k++;
                 continue;

@@ -22,4 +22,14 @@ class AfPacketSlotTest {
         }
         assertEquals(16384, AfPacketEthDev.rxFrameSize(9000));
     }
+
+    @Test
+    void aTransmitSlotHoldsTheLargestFrameOfTheInterfacesMtu() {
+        assertEquals(2048, AfPacketEthDev.txFrameSize(1500));
+        for (int mtu : new int[] {1500, 2000, 9000, 65535}) {
+            int slot = AfPacketEthDev.txFrameSize(mtu);
+            assertEquals(1, Integer.bitCount(slot), "a power of two: " + slot);
+            assertTrue(slot - AfPacketEthDev.TX_DATA >= mtu + 14 + 4, "MTU " + mtu + ": slot " + slot);
+        }
+    }
 }

@@ -158,6 +158,30 @@ class RealIoTest {
         }
     }
 
+    /** On interfaces with a 9000-byte MTU, jumbo frames cross whole, both ways (the rings' slots follow the MTU). */
+    @Test
+    void jumboFramesCrossAVethPairWithA9000ByteMtu() {
+        vethPair();
+        sh("ip", "link", "set", A, "mtu", "9000");
+        sh("ip", "link", "set", B, "mtu", "9000");
+        try (EthDev a = start(AfPacketEthDev.open("a", A)); EthDev b = start(AfPacketEthDev.open("b", B))) {
+            int[] one = new int[1];
+            for (int size : new int[] {1514, 4000, 9014}) {
+                byte[] f = PacketBuilder.ethernet(0x02BB00000001L, 0x02AA00000001L).ipv4("10.77.0.1", "10.77.0.2")
+                        .udp(40000, 33333).padTo(size).build();
+                for (EthDev[] pair : new EthDev[][] {{a, b}, {b, a}}) {
+                    one[0] = Mbuf.fromBytes(pool, f);
+                    assertTrue(Mbuf.nbSegs(one[0]) > 1 || size <= 2048, "a jumbo frame is a chain of mbufs here");
+                    assertEquals(1, pair[0].txBurst(0, one, 0, 1), size + " B taken");
+                    List<byte[]> got = receive(pair[1], 1, 3000);
+                    assertEquals(1, got.size(), size + " B frame arrived; TX errors " + pair[0].stats().oerrors()
+                            + ", RX errors " + pair[1].stats().ierrors());
+                    assertArrayEquals(f, got.getFirst(), size + " B frame, byte for byte");
+                }
+            }
+        }
+    }
+
     @Test
     void severalRxQueuesShareTheTrafficByFlowAndPromiscuousModeShowsOnTheInterface() {
         vethPair();
