@@ -54,8 +54,8 @@ public final class AfPacketEthDev extends io.havnet.dataplane.ethdev.EthDev {
     static final int RX_BLOCK = 1 << 16;
     /** Slots in the ring at the least, whatever the MTU. */
     static final int RX_MIN_FRAMES = 512;
-    /** Frame slots are at least this big and a power of two. */
-    static final int RX_MIN_FRAME = 2048;
+    /** Frame slots (RX and TX) are at least this big and a power of two. */
+    static final int MIN_FRAME = 2048;
     /** Room before the frame in its slot: the kernel puts it at offset 66 (tpacket2_hdr, sockaddr_ll, aligned). */
     static final int RX_FRAME_OVERHEAD = 64 + 32;
     static final int TX_DATA = 32; // TPACKET_ALIGN(sizeof(tpacket2_hdr))
@@ -69,14 +69,15 @@ public final class AfPacketEthDev extends io.havnet.dataplane.ethdev.EthDev {
     private final int ifindex;
     private final Posix ctl = new Posix();
     private final int fanoutId;
-    private RxQ[] rxq = new RxQ[0];
-    private TxQ[] txq = new TxQ[0];
+    private PacketRing[] rxq = new PacketRing[0];
+    private PacketRing[] txq = new PacketRing[0];
     private volatile String downReason;
     private long linkCheckedAt;
     private LinkStatus lastLink = LinkStatus.down(null);
     private long kernelDrops;
 
-    private final class RxQ {
+    /** One queue's socket and its mapped TPACKET_V2 ring (PACKET_RX_RING or PACKET_TX_RING). */
+    private final class PacketRing {
         final Posix sys = new Posix();
         int fd = -1;
         long ring;
@@ -85,17 +86,47 @@ public final class AfPacketEthDev extends io.havnet.dataplane.ethdev.EthDev {
         int frameSize; // the slot stride
         int frames;    // slots in the ring
         int head;      // the next slot to look at
-    }
 
-    private final class TxQ {
-        final Posix sys = new Posix();
-        int fd = -1;
-        long ring;
-        long ringLen;
-        MemorySegment seg;
-        int frameSize;
-        int frames;
-        int head;
+        /** Opens the socket, TPACKET_V2. */
+        void open(int protocol) {
+            fd = sys.socket(Posix.AF_PACKET, Posix.SOCK_RAW | Posix.SOCK_CLOEXEC, protocol);
+            if (fd < 0) {
+                throw problem(fail("socket", sys));
+            }
+            check(sys.setsockoptInt(fd, SOL_PACKET, PACKET_VERSION, TPACKET_V2), "TPACKET_V2", sys);
+        }
+
+        /**
+         * Asks for the ring ({@code option}: PACKET_RX_RING or PACKET_TX_RING) of {@code frames}
+         * slots of {@code frameSize} in blocks of at least {@code minBlock} bytes — a multiple of
+         * the page and of the slot, so the slots lie back to back — and maps it.
+         */
+        void map(int option, String what, int frameSize, int frames, int minBlock) {
+            this.frameSize = frameSize;
+            this.frames = frames;
+            this.head = 0;
+            this.ringLen = (long) frameSize * frames;
+            int block = Math.max(frameSize, minBlock);
+            MemorySegment req = sys.scratch();
+            req.set(ValueLayout.JAVA_INT, 0, block);
+            req.set(ValueLayout.JAVA_INT, 4, (int) (ringLen / block));
+            req.set(ValueLayout.JAVA_INT, 8, frameSize);
+            req.set(ValueLayout.JAVA_INT, 12, frames);
+            check(sys.setsockopt(fd, SOL_PACKET, option, req.address(), 16), what, sys);
+            ring = sys.mmapShared(fd, ringLen);
+            if (ring == -1) {
+                throw problem(fail("mmap " + what, sys));
+            }
+            seg = MemorySegment.ofAddress(ring).reinterpret(ringLen);
+        }
+
+        void close() {
+            if (fd >= 0) {
+                ctl.munmap(ring, ringLen);
+                ctl.close(fd);
+                fd = -1;
+            }
+        }
     }
 
     private AfPacketEthDev(String name, String ifname, int ifindex, MacAddress mac) {
@@ -149,13 +180,13 @@ public final class AfPacketEthDev extends io.havnet.dataplane.ethdev.EthDev {
     @Override
     protected void doConfigure(int nbRx, int nbTx, EthConf c) {
         closeSockets();
-        rxq = new RxQ[nbRx];
-        txq = new TxQ[nbTx];
+        rxq = new PacketRing[nbRx];
+        txq = new PacketRing[nbTx];
         for (int q = 0; q < nbRx; q++) {
-            rxq[q] = new RxQ();
+            rxq[q] = new PacketRing();
         }
         for (int q = 0; q < nbTx; q++) {
-            txq[q] = new TxQ();
+            txq[q] = new PacketRing();
         }
     }
 
@@ -164,31 +195,12 @@ public final class AfPacketEthDev extends io.havnet.dataplane.ethdev.EthDev {
         if (pool == null) {
             throw new IllegalArgumentException(name() + ": RX queue " + q + " needs a mempool");
         }
-        RxQ r = rxq[q];
+        PacketRing r = rxq[q];
         Posix s = r.sys;
-        r.fd = s.socket(Posix.AF_PACKET, Posix.SOCK_RAW | Posix.SOCK_CLOEXEC, ETH_P_ALL_BE);
-        if (r.fd < 0) {
-            throw problem(fail("socket", s));
-        }
-        check(s.setsockoptInt(r.fd, SOL_PACKET, PACKET_VERSION, TPACKET_V2), "TPACKET_V2", s);
+        r.open(ETH_P_ALL_BE);
         s.setsockoptInt(r.fd, SOL_PACKET, PACKET_IGNORE_OUTGOING, 1); // kernels before 4.20: outgoing frames come back
-        r.frameSize = rxFrameSize(readMtu(ifname));
-        r.frames = rxFrames(r.frameSize);
-        // blocks: a multiple of the page and of the frame slot, so the slots lie back to back
-        int block = Math.max(r.frameSize, RX_BLOCK);
-        MemorySegment req = s.scratch();
-        req.set(ValueLayout.JAVA_INT, 0, block);
-        req.set(ValueLayout.JAVA_INT, 4, (int) ((long) r.frameSize * r.frames / block));
-        req.set(ValueLayout.JAVA_INT, 8, r.frameSize);
-        req.set(ValueLayout.JAVA_INT, 12, r.frames);
-        check(s.setsockopt(r.fd, SOL_PACKET, PACKET_RX_RING, req.address(), 16), "PACKET_RX_RING", s);
-        r.ringLen = (long) r.frameSize * r.frames;
-        r.head = 0;
-        r.ring = s.mmapShared(r.fd, r.ringLen);
-        if (r.ring == -1) {
-            throw problem(fail("mmap RX ring", s));
-        }
-        r.seg = MemorySegment.ofAddress(r.ring).reinterpret(r.ringLen);
+        int slot = rxFrameSize(readMtu(ifname));
+        r.map(PACKET_RX_RING, "PACKET_RX_RING", slot, slots(RX_RING_BYTES, slot, RX_MIN_FRAMES), RX_BLOCK);
         bind(r.fd, s);
         if (rxq.length > 1) {
             check(s.setsockoptInt(r.fd, SOL_PACKET, PACKET_FANOUT, fanoutId), "PACKET_FANOUT", s);
@@ -198,21 +210,29 @@ public final class AfPacketEthDev extends io.havnet.dataplane.ethdev.EthDev {
         }
     }
 
-    /** The RX slot for an interface of this MTU: room for the headers, the frame and a VLAN tag, a power of two. */
+    /** The RX slot for an interface of this MTU: room for the headers, the frame and a VLAN tag. */
     static int rxFrameSize(int mtu) {
-        int need = RX_FRAME_OVERHEAD + Math.max(mtu, 1500) + 14 + 4;
-        return Math.max(RX_MIN_FRAME, Integer.highestOneBit(need - 1) << 1);
+        return slotSize(RX_FRAME_OVERHEAD, mtu);
     }
 
-    /** The TX slot for an interface of this MTU: the header, the frame and a VLAN tag, a power of two of 2 KiB or more. */
+    /** The TX slot for an interface of this MTU: the header, the frame and a VLAN tag. */
     static int txFrameSize(int mtu) {
-        int need = TX_DATA + Math.max(mtu, 1500) + 14 + 4;
-        return Math.max(RX_MIN_FRAME, Integer.highestOneBit(need - 1) << 1);
+        return slotSize(TX_DATA, mtu);
+    }
+
+    /** {@code overhead} + the largest frame of {@code mtu} with a VLAN tag, as a power of two of 2 KiB or more. */
+    private static int slotSize(int overhead, int mtu) {
+        int need = overhead + Math.max(mtu, 1500) + 14 + 4;
+        return Math.max(MIN_FRAME, Integer.highestOneBit(need - 1) << 1);
     }
 
     /** Slots in the RX ring: 16 MiB of them, and never fewer than 512 (64 MiB for loopback's 64 KiB MTU). */
     static int rxFrames(int frameSize) {
-        return (int) Math.max(RX_RING_BYTES / frameSize, RX_MIN_FRAMES);
+        return slots(RX_RING_BYTES, frameSize, RX_MIN_FRAMES);
+    }
+
+    private static int slots(long ringBytes, int frameSize, int min) {
+        return (int) Math.max(ringBytes / frameSize, min);
     }
 
     /** The interface's MTU from sysfs, or 1500 when it cannot be read. */
@@ -227,30 +247,12 @@ public final class AfPacketEthDev extends io.havnet.dataplane.ethdev.EthDev {
 
     @Override
     protected void doTxQueueSetup(int q, int nbDesc) {
-        TxQ t = txq[q];
+        PacketRing t = txq[q];
         Posix s = t.sys;
-        t.fd = s.socket(Posix.AF_PACKET, Posix.SOCK_RAW | Posix.SOCK_CLOEXEC, 0);
-        if (t.fd < 0) {
-            throw problem(fail("socket", s));
-        }
-        check(s.setsockoptInt(t.fd, SOL_PACKET, PACKET_VERSION, TPACKET_V2), "TPACKET_V2", s);
+        t.open(0);
         s.setsockoptInt(t.fd, SOL_PACKET, PACKET_QDISC_BYPASS, 1);
-        MemorySegment req = s.scratch();
-        t.frameSize = txFrameSize(readMtu(ifname));
-        t.frames = (int) Math.max(TX_RING_BYTES / t.frameSize, TX_MIN_FRAMES);
-        int block = Math.max(t.frameSize, TX_BLOCK);
-        req.set(ValueLayout.JAVA_INT, 0, block);
-        req.set(ValueLayout.JAVA_INT, 4, (int) ((long) t.frameSize * t.frames / block));
-        req.set(ValueLayout.JAVA_INT, 8, t.frameSize);
-        req.set(ValueLayout.JAVA_INT, 12, t.frames);
-        check(s.setsockopt(t.fd, SOL_PACKET, PACKET_TX_RING, req.address(), 16), "PACKET_TX_RING", s);
-        t.ringLen = (long) t.frameSize * t.frames;
-        t.head = 0;
-        t.ring = s.mmapShared(t.fd, t.ringLen);
-        if (t.ring == -1) {
-            throw problem(fail("mmap TX ring", s));
-        }
-        t.seg = MemorySegment.ofAddress(t.ring).reinterpret(t.ringLen);
+        int slot = txFrameSize(readMtu(ifname));
+        t.map(PACKET_TX_RING, "PACKET_TX_RING", slot, slots(TX_RING_BYTES, slot, TX_MIN_FRAMES), TX_BLOCK);
         // bind with protocol 0: this socket sends only, it never receives
         MemorySegment sa = s.scratch();
         sa.fill((byte) 0);
@@ -290,7 +292,7 @@ public final class AfPacketEthDev extends io.havnet.dataplane.ethdev.EthDev {
     public void setPromiscuous(boolean on) {
         super.setPromiscuous(on);
         if (on) {
-            for (RxQ r : rxq) {
+            for (PacketRing r : rxq) {
                 if (r != null && r.fd >= 0) {
                     promisc(r.fd, r.sys);
                 }
@@ -336,7 +338,7 @@ public final class AfPacketEthDev extends io.havnet.dataplane.ethdev.EthDev {
         if (!isStarted() || downReason != null) {
             return 0;
         }
-        RxQ r = rxq[q];
+        PacketRing r = rxq[q];
         MemorySegment ring = r.seg;
         Mempool pool = rxPool(q);
         int k = 0;
@@ -388,7 +390,7 @@ public final class AfPacketEthDev extends io.havnet.dataplane.ethdev.EthDev {
         if (!isStarted() || downReason != null || n == 0) {
             return 0;
         }
-        TxQ t = txq[q];
+        PacketRing t = txq[q];
         MemorySegment ring = t.seg;
         int k = 0;
         long bytes = 0;
@@ -441,7 +443,7 @@ public final class AfPacketEthDev extends io.havnet.dataplane.ethdev.EthDev {
 
     /** Frames the kernel dropped because an RX ring was full (PACKET_STATISTICS), so far. */
     public long kernelDrops() {
-        for (RxQ r : rxq) {
+        for (PacketRing r : rxq) {
             if (r == null || r.fd < 0) {
                 continue;
             }
@@ -469,18 +471,11 @@ public final class AfPacketEthDev extends io.havnet.dataplane.ethdev.EthDev {
     }
 
     private void closeSockets() {
-        for (RxQ r : rxq) {
-            if (r != null && r.fd >= 0) {
-                ctl.munmap(r.ring, r.ringLen);
-                ctl.close(r.fd);
-                r.fd = -1;
-            }
-        }
-        for (TxQ t : txq) {
-            if (t != null && t.fd >= 0) {
-                ctl.munmap(t.ring, t.ringLen);
-                ctl.close(t.fd);
-                t.fd = -1;
+        for (PacketRing[] rings : new PacketRing[][] {rxq, txq}) {
+            for (PacketRing r : rings) {
+                if (r != null) {
+                    r.close();
+                }
             }
         }
     }
