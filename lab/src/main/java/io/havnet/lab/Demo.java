@@ -85,7 +85,7 @@ public final class Demo {
         java.util.Arrays.sort(counts);
         try (Experiment e = new Experiment(s)) {
             progress.accept("warming up (not measured)");
-            // the lcores settle as run's do and go on running into the phases; settle() does it
+            // the lcores settle as run's do and go on running into the phases; Experiment.settle does it
             // again, shorter, whenever VMs are added
             e.warmUp(plan.warmUpSeconds(), plan.settleSeconds(), true);
             e.start();
@@ -100,12 +100,11 @@ public final class Demo {
                         continue;
                     }
                 }
-                int before = e.host().vms().size();
+                int before = ipIndex;
                 ipIndex = grow(e, n, ipIndex);
                 progress.accept("scaling: " + n + " VM" + (n == 1 ? "" : "s") + " per path, 64 B");
-                if (e.host().vms().size() > before) {
-                    settle(e, List.of(new Scenario.FrameSize(64)), plan.warmUpSeconds() / 16,
-                            (long) (plan.settleSeconds() * 300));
+                if (ipIndex > before) { // VMs were added: C2 recompiles (Experiment.settle)
+                    e.settle(List.of(new Scenario.FrameSize(64)), plan.settleSeconds() * 0.3);
                 }
                 for (IoPath p : IoPath.values()) {
                     scaling.add(e.phase(p, new Scenario.FrameSize(64), plan.scalingSeconds(), progress));
@@ -128,7 +127,7 @@ public final class Demo {
     private static void main(Experiment e, Plan plan, List<Map<String, Object>> runs, List<Map<String, Object>> scaling,
                              Consumer<String> progress) {
         progress.accept("warming up at " + VMS_PER_PATH + " VMs per path (not measured)");
-        settle(e, plan.sizes(), plan.warmUpSeconds() / 16, (long) (plan.settleSeconds() * 600));
+        e.settle(plan.sizes(), plan.settleSeconds() * 0.6);
         for (Scenario.FrameSize size : plan.sizes()) {
             progress.accept(size + " frames, " + VMS_PER_PATH + " VMs per path");
             for (IoPath p : IoPath.values()) {
@@ -139,27 +138,6 @@ public final class Demo {
                 }
             }
         }
-    }
-
-    /**
-     * Unmeasured turns of {@code sizes} on every path until two in a row spend under 5 % of their time
-     * compiling, at most {@code maxMillis}. VMs added since the warm-up make C2 give up code it
-     * compiled (uncommon traps in the tester, the virtio copy, the PF driver's txBurst; see
-     * -XX:+PrintCompilation) and compile it anew; a phase measured in the middle of that ran at
-     * 0.2-1.2 Mpps on the vSwitch from one demo to the next, and the 16-VM scaling phase showed
-     * 2-14 µs of hypervisor time per frame where a settled host spends under 1 µs.
-     */
-    private static void settle(Experiment e, List<Scenario.FrameSize> sizes, double turnSeconds, long maxMillis) {
-        if (maxMillis <= 0) {
-            return;
-        }
-        io.havnet.dataplane.agent.JitSettle.await(() -> {
-            for (Scenario.FrameSize size : sizes) {
-                for (IoPath p : IoPath.values()) {
-                    e.phase(p, size, turnSeconds, null);
-                }
-            }
-        }, 0.05, 2, maxMillis);
     }
 
     /** Adds VMs until every path has {@code n}; returns the next free address index. */

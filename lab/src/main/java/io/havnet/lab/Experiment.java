@@ -405,12 +405,7 @@ public final class Experiment implements AutoCloseable {
             start();
             boolean settled = false;
             try {
-                JitSettle.await(() -> {
-                    long t0 = System.nanoTime();
-                    do {
-                        offerEach(tc, sizes, 0.1);
-                    } while (System.nanoTime() - t0 < 500_000_000L);
-                }, 0.02, 2, (long) (maxSettleSeconds * 1000));
+                settle(sizes, maxSettleSeconds);
                 settled = true;
             } finally {
                 if (!settled || !leaveRunning) {
@@ -419,6 +414,26 @@ public final class Experiment implements AutoCloseable {
             }
         }
         tester.takeLatency();
+    }
+
+    /**
+     * The scenario's traffic of {@code sizes} on the running lcores, in turns of at least half a
+     * second, until two turns in a row spent under 2 % of their time compiling, at most
+     * {@code maxSeconds}. For after the host changed while running (VMs added): new VMs make C2
+     * give up code it compiled and compile it anew, and a phase measured in the middle of that is
+     * the compiler's.
+     */
+    public void settle(List<Scenario.FrameSize> sizes, double maxSeconds) {
+        if (tester == null || maxSeconds <= 0) {
+            return;
+        }
+        Scenario.TrafficConf tc = scenario.traffic();
+        JitSettle.await(() -> {
+            long t0 = System.nanoTime();
+            do {
+                offerEach(tc, sizes, 0.1);
+            } while (System.nanoTime() - t0 < 500_000_000L);
+        }, 0.02, 2, (long) (maxSeconds * 1000));
     }
 
     /**
