@@ -265,6 +265,9 @@ public final class AfPacketBench {
         /** One frame, sent at once. */
         void sendOne() {
             int m = Mbuf.alloc(pool);
+            if (m == Mbuf.NONE) {
+                throw new IllegalStateException("bench afpacket: the sender's pool is empty");
+            }
             MemorySegment.copy(template, 0, Mbuf.segment(m), Mbuf.append(m, len), len);
             burst[0] = m;
             if (d.txBurst(0, burst, 0, 1) == 0) {

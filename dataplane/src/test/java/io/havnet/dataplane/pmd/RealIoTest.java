@@ -125,8 +125,8 @@ class RealIoTest {
 
     /**
      * A receive ring that hands frames over in blocks (TPACKET_V3) makes a lone frame wait for its
-     * block's retire timer, 1-4 ms on a 250 Hz kernel: a ping through havnet took 2 ms on average
-     * that way. Each frame here is sent alone and the receiver polls until it shows.
+     * block's retire timer (1 ms asked; 1-4 ms on a 250 Hz kernel), so every frame of a ping from
+     * the wire waited for it. Each frame here is sent alone and the receiver polls until it shows.
      */
     @Test
     void aLoneFrameIsReceivedAsItArrivesNotWhenABlockRetires() {
