@@ -134,7 +134,7 @@ public final class AfPacketBench {
                 turn.set(MINIMAL);
                 m.send(System.nanoTime() + slice);
             }
-            drain(turn);
+            drain(turn, received);
             long[] rx0 = {received.get(HAVNET), received.get(MINIMAL)};
             int perThird = (int) Math.max(2, Math.round(seconds * 1000 / SLICE_MS / 3));
             long[] sent = new long[2];
@@ -157,7 +157,7 @@ public final class AfPacketBench {
                 double mr = (sent[MINIMAL] - s0[MINIMAL]) / (double) (ns[MINIMAL] - n0[MINIMAL]);
                 thirds.add(Measure.r3(hr / mr));
             }
-            drain(turn);
+            drain(turn, received);
             turn.set(STOP);
             join(receiver);
             double htx = sent[HAVNET] * 1e9 / ns[HAVNET];
@@ -223,10 +223,17 @@ public final class AfPacketBench {
     static final int LONE_FRAMES = 101;
 
     /** Lets the receiver take what is still in flight on each side (whatever the kernel has not yet put in the rings). */
-    private static void drain(AtomicInteger turn) {
+    private static void drain(AtomicInteger turn, AtomicLongArray received) {
         for (int side : new int[] {HAVNET, MINIMAL}) {
             turn.set(side);
-            sleep(30);
+            // until the side's count holds still for 30 ms (at most 2 s): a fixed 30 ms let frames
+            // of the warm-up's last slices arrive in the measured count
+            long deadline = System.nanoTime() + 2_000_000_000L;
+            long seen;
+            do {
+                seen = received.get(side);
+                sleep(30);
+            } while (received.get(side) != seen && System.nanoTime() < deadline);
         }
     }
 
