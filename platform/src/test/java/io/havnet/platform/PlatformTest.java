@@ -151,6 +151,30 @@ class PlatformTest {
     }
 
     @Test
+    void aPrefetchCountsNoIotlbAccessRecordsNoFaultAndUsesOnlyCachedTranslations() {
+        IommuDomain d = iommu.createDomain("vm");
+        long ram = mem.pages().allocate2m(1);
+        d.map(0, ram, PAGE_2M, PAGE_4K, PageTable.READ | PageTable.WRITE);
+        PciFunction vf = PF.vf(4);
+        iommu.attach(vf, d);
+        mem.segment().set(ValueLayout.JAVA_BYTE, ram + 0x3010, (byte) 42);
+        assertEquals(0, dma.prefetch(vf, 0x3010), "not in the IOTLB yet: nothing loaded, no walk");
+        assertEquals(0, dma.iotlbHits() + dma.iotlbMisses());
+        MemorySegment b = MemorySegment.ofArray(new byte[4]);
+        assertTrue(dma.read(vf, 0x3000, b, 0, 4));
+        long hits = dma.iotlbHits();
+        long misses = dma.iotlbMisses();
+        assertEquals(42, dma.prefetch(vf, 0x3010), "the cached translation reaches the right host byte");
+        assertEquals(hits, dma.iotlbHits(), "a prefetch is not an access");
+        assertEquals(misses, dma.iotlbMisses());
+        assertEquals(0, dma.prefetch(vf, 0x7FFF_0000L), "outside the VM");
+        assertEquals(0, dma.prefetch(PF.vf(9), 0x3010), "a function with no domain");
+        d.unmap(0x3000, PAGE_4K, PAGE_4K);
+        assertEquals(0, dma.prefetch(vf, 0x3010), "an unmapped page is not read through a stale IOTLB entry");
+        assertEquals(0, iommu.faults().total(), "no prefetch records a fault");
+    }
+
+    @Test
     void unmapIsSeenByEngineImmediately() {
         IommuDomain d = iommu.createDomain("vm");
         long ram = mem.pages().allocate2m(1);

@@ -57,6 +57,32 @@ public final class Mbuf {
         return b + METADATA_SIZE + Short.toUnsignedInt(p.segment().get(SHORT, b + DATA_OFF));
     }
 
+    /**
+     * Loads the metadata line and the first data line of {@code n} mbufs from {@code a[off..)}
+     * before a burst is processed (what {@code rte_prefetch0} does in DPDK's receive loops). The
+     * loads of one loop do not depend on one another, so the core has all of them in flight at
+     * once: a burst whose mbufs another core wrote pays about one cache-line transfer instead of
+     * two per frame, one after the other. Returns a value made of the loaded words, for the caller
+     * to keep (so the loads are not optimised away).
+     */
+    public static int prefetch(int[] a, int off, int n) {
+        int end = off + n;
+        int sum = 0;
+        for (int i = off; i < end; i++) {
+            int m = a[i];
+            Mempool p = Mempool.ofHandle(m);
+            sum += p.segment().get(SHORT, p.offset(m) + DATA_OFF);
+        }
+        for (int i = off; i < end; i++) {
+            int m = a[i];
+            Mempool p = Mempool.ofHandle(m);
+            long b = p.offset(m);
+            MemorySegment seg = p.segment();
+            sum += seg.get(ValueLayout.JAVA_BYTE, b + METADATA_SIZE + Short.toUnsignedInt(seg.get(SHORT, b + DATA_OFF)));
+        }
+        return sum;
+    }
+
     // ---------------------------------------------------------------- metadata
 
     public static long bufAddr(int m) {

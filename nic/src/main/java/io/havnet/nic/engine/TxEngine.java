@@ -55,6 +55,8 @@ public final class TxEngine extends NicEngine {
     private boolean wireUp;
     private long now;
     private L2Table table;
+    /** What {@link Dma#prefetch} loaded; kept so the loads stay. */
+    private int touched;
 
     public TxEngine(Nic nic, Dma dma, int burst) {
         this.nic = nic;
@@ -184,6 +186,9 @@ public final class TxEngine extends NicEngine {
         if (!prefetch(fn, r, q.head, n)) {
             nic.mddEvent(p, "DMA fault reading TX descriptors of queue " + q.index(), true);
             return 0;
+        }
+        for (int k = 0; k < n; k++) {
+            touched += dma.prefetch(fn, descs.get(LONG, (long) k * 16));
         }
         PoolConfig cfg = p.config();
         p.limiter().ensureRate(cfg.maxTxRateMbps());

@@ -35,6 +35,12 @@ final class Iotlb {
         return e;
     }
 
+    /** {@link #lookup} without counting: for prefetches, which are not accesses. */
+    long probe(int domain, int generation, long iova) {
+        long e = large.get(domain, generation, iova >>> 21);
+        return e != 0 ? e : small.get(domain, generation, iova >>> 12);
+    }
+
     void insert(int domain, int generation, long iova, long entry, boolean twoMeg) {
         if (twoMeg) {
             large.put(domain, generation, iova >>> 21, entry);
