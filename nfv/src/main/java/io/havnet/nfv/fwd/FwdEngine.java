@@ -33,6 +33,8 @@ public abstract class FwdEngine implements Agent {
     protected final int burst;
     protected final int[] pkts;
     protected final Counters counters;
+    /** What {@link Mbuf#prefetch} loaded in modes that read every frame; kept so the loads stay. */
+    protected int touched;
 
     protected FwdEngine(EthDev rxPort, int rxQueue, EthDev txPort, int txQueue, int burst) {
         this(rxPort, rxQueue, txPort, txQueue, burst, null);

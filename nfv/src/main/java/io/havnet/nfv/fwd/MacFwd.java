@@ -21,6 +21,7 @@ public final class MacFwd extends FwdEngine {
     public int doWork() {
         int n = receive();
         long src = txPort.macAddress().value();
+        touched += Mbuf.prefetch(pkts, 0, n);
         for (int i = 0; i < n; i++) {
             int m = pkts[i];
             if (Mbuf.dataLen(m) >= EthernetFlyweight.LENGTH) {

@@ -15,6 +15,7 @@ public final class MacSwapFwd extends FwdEngine {
     @Override
     public int doWork() {
         int n = receive();
+        touched += Mbuf.prefetch(pkts, 0, n);
         for (int i = 0; i < n; i++) {
             int m = pkts[i];
             if (Mbuf.dataLen(m) >= EthernetFlyweight.LENGTH) {
