@@ -74,7 +74,6 @@ public final class Nic implements AutoCloseable {
     private final SpscRing loopback;
     private final RxEngine rxEngine;
     private final TxEngine txEngine;
-    private final long[] doorbells = new long[QUEUES / 64];
     private final long[] mailboxPending = new long[1];
     private final long[] resetStage = new long[2];   // [0]: RX engine to do, [1]: TX engine to do
     private final List<NicEvent> events = new CopyOnWriteArrayList<>();
@@ -301,16 +300,6 @@ public final class Nic implements AutoCloseable {
         } else {
             queues.onVfWrite(vf, off, value);
         }
-    }
-
-    /** A tail write on TX queue {@code hw}: the TX engine will fetch its descriptors. */
-    public void ringDoorbell(int hw) {
-        setBit(doorbells, hw);
-    }
-
-    /** Takes and clears the doorbells of 64 queues (word {@code w}). */
-    public long takeDoorbells(int w) {
-        return (long) LONGS.getAndSet(doorbells, w, 0L);
     }
 
     /** VFs with a mailbox request waiting; taking clears. */

@@ -2,6 +2,7 @@ package io.havnet.nic;
 
 import io.havnet.dataplane.net.PacketBuilder;
 import io.havnet.nic.engine.NicCounters;
+import io.havnet.nic.regs.Registers;
 import io.havnet.platform.iommu.DmaFault;
 import io.havnet.platform.iommu.FaultReason;
 import io.havnet.platform.memory.PageAllocator;
@@ -90,6 +91,38 @@ class IsolationTest {
             t.assertConserved();
             t.nic.resetVf(0);
             t.run();
+        }
+    }
+
+    @Test
+    void aTailOutsideTheRingIsOneEventPerWriteAndStallsOnlyItsQueue() {
+        try (NicTestBed t = new NicTestBed(2)) {
+            NicTestBed.Guest victim = t.guest(1, 1);
+            NicTestBed.Guest a = t.guest(0, 1);
+            RawVf raw = new RawVf(t, a);
+            raw.startTx(RawVf.TX_RING_GPA);
+            io.havnet.nic.vmdq.Pool pool = t.nic.pool(0);
+            raw.regs.write(Registers.VFTDT(0), RawVf.RING + 5);
+            for (int i = 0; i < 5; i++) {
+                t.run(); // the engine sees the tail every round; the write is one event
+            }
+            assertEquals(1, pool.counter(io.havnet.nic.vmdq.Pool.MDD_EVENTS));
+            raw.regs.write(Registers.VFTDT(0), -1);
+            t.run();
+            assertEquals(2, pool.counter(io.havnet.nic.vmdq.Pool.MDD_EVENTS), "another bad value, another event");
+            assertEquals(0, t.wireOut().size());
+            // the victim is unaffected; the queue works again from a tail inside the ring
+            long vm = victim.dev.macAddress().value();
+            t.fromWire(PacketBuilder.ethernet(vm, PEER).ipv4("1.1.1.1", "2.2.2.2").udp(1, 2).padTo(60).build());
+            byte[] f = PacketBuilder.ethernet(PEER, a.dev.macAddress().value()).ipv4("1.1.1.1", "2.2.2.2").udp(1, 2)
+                    .padTo(60).build();
+            java.lang.foreign.MemorySegment.copy(java.lang.foreign.MemorySegment.ofArray(f), 0, raw.ram, 0x30000, f.length);
+            raw.send(0x30000, RawVf.data(60));
+            t.run();
+            assertEquals(1, NicTestBed.received(victim.dev, 0).size());
+            assertEquals(1, t.wireOut().size(), "the good tail is served");
+            assertEquals(2, pool.counter(io.havnet.nic.vmdq.Pool.MDD_EVENTS));
+            assertFalse(pool.disabled());
         }
     }
 

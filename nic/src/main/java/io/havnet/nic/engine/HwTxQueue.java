@@ -27,6 +27,8 @@ public final class HwTxQueue {
     private int generation;
     int head;
     int seenGeneration = -1;
+    /** The out-of-range tail last reported as a malicious-driver event, or -1. */
+    int badTail = -1;
     // last context descriptor
     int ctxVlan = -1;
     int ctxMacLen;
@@ -53,10 +55,6 @@ public final class HwTxQueue {
 
     public Pool pool() {
         return pool;
-    }
-
-    boolean isTail(int off) {
-        return off == offTdt;
     }
 
     boolean isControlRegister(int off) {

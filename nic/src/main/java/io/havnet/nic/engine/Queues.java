@@ -6,7 +6,8 @@ import io.havnet.nic.vmdq.Pool;
 
 /**
  * The 128 queue pairs and the decoding of register writes that concern them: an RXDCTL/TXDCTL
- * write enables or disables a queue, a TDT write rings its doorbell. PF-owned queues are
+ * write enables or disables a queue. A TDT write needs no decoding: the TX engine compares the
+ * tail of every enabled queue with its head each round, as the 82599 does. PF-owned queues are
  * programmed through the PF's BAR at their absolute index; a VF's queues through the VF's BAR
  * at their index within the VF. A write that disables a queue returns only once the engines are
  * past it, as the 82599's ENABLE bit reads 0 only once the queue is quiet.
@@ -17,6 +18,7 @@ public final class Queues {
     private final int qpp;
     private final HwRxQueue[] rx = new HwRxQueue[Nic.QUEUES];
     private final HwTxQueue[] tx = new HwTxQueue[Nic.QUEUES];
+    private volatile HwTxQueue[] liveTx = new HwTxQueue[0];
 
     public Queues(Nic nic, Pool[] pools, int queuesPerPool) {
         this.nic = nic;
@@ -40,6 +42,32 @@ public final class Queues {
                 }
             }
         }
+    }
+
+    /**
+     * The TX queues whose rings are latched, in queue order: the ones the TX engine compares tail
+     * with head every round. Republished whenever a TXDCTL write or a reset changes the set.
+     */
+    public HwTxQueue[] liveTx() {
+        return liveTx;
+    }
+
+    /** Republishes {@link #liveTx()} from the queues' current state (any thread). */
+    synchronized void refreshLiveTx() {
+        int n = 0;
+        for (HwTxQueue q : tx) {
+            if (q != null && q.enabled()) {
+                n++;
+            }
+        }
+        HwTxQueue[] live = new HwTxQueue[n];
+        n = 0;
+        for (HwTxQueue q : tx) {
+            if (q != null && q.enabled()) {
+                live[n++] = q;
+            }
+        }
+        liveTx = live;
     }
 
     public HwRxQueue rx(int hw) {
@@ -111,10 +139,9 @@ public final class Queues {
                     nic.rxEngine().pass().await(); // a frame being written lands before the write returns
                 }
             }
-        } else if (tx[hw].isTail(off)) {
-            nic.ringDoorbell(hw);
         } else if (tx[hw].isControlRegister(off)) {
             tx[hw].latch(value);
+            refreshLiveTx();
             if ((value & Registers.TXDCTL_ENABLE) == 0 && nic.txEngine() != null) {
                 nic.txEngine().pass().await(); // and the head it published is final
             }

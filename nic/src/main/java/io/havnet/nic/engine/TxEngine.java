@@ -51,7 +51,7 @@ public final class TxEngine extends NicEngine {
     private static final int STAGING_ROOM = 2048;
     private int wireHead;
     private int wireCount;
-    private final long[] carry = new long[Nic.QUEUES / 64];
+    private final Queues queues;
     private boolean wireUp;
     private long now;
     private L2Table table;
@@ -64,6 +64,7 @@ public final class TxEngine extends NicEngine {
         this.wire = nic.wire();
         this.loop = nic.loopbackRing();
         this.staging = nic.packetBuffer();
+        this.queues = nic.queues();
         this.burst = burst;
         this.c = nic.counters().tx();
     }
@@ -90,17 +91,11 @@ public final class TxEngine extends NicEngine {
         now = nic.clock().nanoTime();
         table = nic.filters().table();
         int work = 0;
-        for (int w = 0; w < carry.length; w++) {
-            long bits = nic.takeDoorbells(w) | carry[w];
-            carry[w] = 0;
-            for (long rest = bits; rest != 0; rest &= rest - 1) {
-                int bit = Long.numberOfTrailingZeros(rest);
-                HwTxQueue q = nic.txQueue(w * 64 + bit);
-                work += serviceQueue(q);
-                if (hasWork(q)) {
-                    carry[w] |= 1L << bit;
-                }
-            }
+        // every enabled queue whose tail moved past its head, in queue order (round-robin
+        // arbitration: at most a burst each per round); an unchanged tail is a read from cache
+        HwTxQueue[] live = queues.liveTx();
+        for (int i = 0; i < live.length; i++) {
+            work += serviceQueue(live[i]);
         }
         flushWire();
         returnStash();
@@ -120,6 +115,7 @@ public final class TxEngine extends NicEngine {
                 // its tail after this moment counts the rest itself
                 q.reset(valid ? tail : q.publishedHead());
             }
+            queues.refreshLiveTx();
             nic.resetDone(vf, 1);
         }
     }
@@ -146,15 +142,6 @@ public final class TxEngine extends NicEngine {
         return frames;
     }
 
-    private boolean hasWork(HwTxQueue q) {
-        HwTxQueue.Ring r = q.ring();
-        if (r == null || q.pool().disabled()) {
-            return false;
-        }
-        int tail = q.tail();
-        return tail >= 0 && tail < r.count() && tail != q.head;
-    }
-
     /** Processes up to one burst of frames from {@code q}; returns frames fetched. */
     private int serviceQueue(HwTxQueue q) {
         HwTxQueue.Ring r = q.ring();
@@ -172,9 +159,13 @@ public final class TxEngine extends NicEngine {
         int count = r.count();
         int tail = q.tail();
         if (tail < 0 || tail >= count) {
-            nic.mddEvent(p, "TX queue " + q.index() + ": tail " + tail + " outside a ring of " + count, true);
+            if (tail != q.badTail) { // one event per value written, not one per round that sees it
+                q.badTail = tail;
+                nic.mddEvent(p, "TX queue " + q.index() + ": tail " + tail + " outside a ring of " + count, true);
+            }
             return 0;
         }
+        q.badTail = -1;
         int avail = tail - q.head;
         if (avail < 0) {
             avail += count;
