@@ -377,15 +377,20 @@ public final class TxEngine extends NicEngine {
         return true;
     }
 
-    /** A reset packet-buffer mbuf from this engine's stash (refilled in bulk), or NONE when the buffer is exhausted. */
+    /**
+     * A reset packet-buffer mbuf from this engine's stash (refilled in bulk, reset one by one as
+     * taken: a round uses a few and returns the rest), or NONE when the buffer is exhausted.
+     */
     private int takeStaging() {
         if (stashLeft == 0) {
-            if (Mbuf.allocBulk(staging, stash, 0, stash.length) != stash.length) {
+            if (staging.getBulk(stash, 0, stash.length) != stash.length) {
                 return Mbuf.alloc(staging);
             }
             stashLeft = stash.length;
         }
-        return stash[--stashLeft];
+        int m = stash[--stashLeft];
+        Mbuf.reset(m);
+        return m;
     }
 
     /** Returns the stash to the packet buffer (end of every round: nothing is held between rounds). */
