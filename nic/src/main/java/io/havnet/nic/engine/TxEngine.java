@@ -53,7 +53,9 @@ public final class TxEngine extends NicEngine {
     private int wireCount;
     private final Queues queues;
     private boolean wireUp;
+    /** The clock as read once this round for the rate limiters, or {@link #UNREAD} while no limited queue asked. */
     private long now;
+    private static final long UNREAD = Long.MIN_VALUE;
     private L2Table table;
     /** What {@link Dma#prefetch} loaded; kept so the loads stay. */
     private int touched;
@@ -88,7 +90,7 @@ public final class TxEngine extends NicEngine {
             return 0; // the port has not taken what we have: hold the queues (back-pressure)
         }
         wireUp = wire.link().up();
-        now = nic.clock().nanoTime();
+        now = UNREAD;
         table = nic.filters().table();
         int work = 0;
         // every enabled queue whose tail moved past its head, in queue order (round-robin
@@ -183,6 +185,9 @@ public final class TxEngine extends NicEngine {
         }
         PoolConfig cfg = p.config();
         p.limiter().ensureRate(cfg.maxTxRateMbps());
+        if (now == UNREAD && !p.limiter().unlimited()) {
+            now = nic.clock().nanoTime();
+        }
         int i = 0;
         int frames = 0;
         while (i < n && frames < burst && wireCount < wireBuf.length) {
