@@ -55,6 +55,28 @@ class PathsTest {
         }
     }
 
+    @org.junit.jupiter.api.Test
+    void theVSwitchCountsTwoCopiesPerFrameBeforeAndAfterAVmIsDestroyed() {
+        try (HostTestBed t = new HostTestBed()) {
+            Vm gone = t.vm("gone", IoPath.VSWITCH, t.macswap());
+            Vm stays = t.vm("stays", IoPath.VSWITCH, t.macswap());
+            t.fromWire(gone.spec().effectiveMac().value(), 50);
+            t.fromWire(stays.spec().effectiveMac().value(), 50);
+            t.run();
+            assertEquals(100, t.wireOut().size());
+            Component.Snapshot hv = t.host.hypervisorComponent().snapshot();
+            assertEquals(200, hv.copies(), "into the guest and out of it");
+            t.host.destroyVm("gone");
+            t.fromWire(stays.spec().effectiveMac().value(), 30);
+            t.run();
+            assertEquals(30, t.wireOut().size());
+            Component.Snapshot after = t.host.hypervisorComponent().snapshot().minus(hv);
+            assertEquals(60, after.copies(), "the destroyed VM's port takes its counts with it, not the frames after it");
+            assertEquals(60L * 60, after.bytesCopied(), "60-byte frames, copied twice");
+            t.assertNicConserved();
+        }
+    }
+
     @ParameterizedTest
     @EnumSource(IoPath.class)
     void vmToVmOnTheSamePathAndTheVmsOwnTraffic(IoPath path) {

@@ -23,6 +23,9 @@ public final class SwitchPort {
     volatile long securedMac = -1;
     int outCount;
     volatile boolean removed;
+    /** The backend's copied bytes and frames as the switch last counted them (its thread only). */
+    long copiedBytesSeen;
+    long copiesSeen;
 
     SwitchPort(int index, String name, EthDev uplink, VirtioNetBackend virtio, int accessVid, BitSet trunkVids) {
         this.index = index;
@@ -31,6 +34,10 @@ public final class SwitchPort {
         this.virtio = virtio;
         this.accessVid = accessVid;
         this.trunkVids = trunkVids;
+        if (virtio != null) {
+            copiedBytesSeen = virtio.rxCopiedBytes() + virtio.txCopiedBytes();
+            copiesSeen = virtio.rxFrames() + virtio.txFrames();
+        }
     }
 
     public int index() {

@@ -165,7 +165,6 @@ public final class VSwitch implements Agent {
         return List.of(ports);
     }
 
-    /** Learned addresses now. */
     /**
      * Frames the switch made out of others by flooding: every port beyond the first a flooded frame
      * goes to (a copy that could not be made counts here and in {@code vswitch_no_mbuf}). With these,
@@ -175,6 +174,7 @@ public final class VSwitch implements Agent {
         return replicas;
     }
 
+    /** Learned addresses now. */
     public int learned() {
         return table.size();
     }
@@ -187,7 +187,6 @@ public final class VSwitch implements Agent {
     @Override
     public int doWork() {
         SwitchPort[] ps = ports;
-        long now = clock.nanoTime();
         long[] st;
         while ((st = pendingStatic.poll()) != null) {
             if (st[1] < 0) {
@@ -196,21 +195,23 @@ public final class VSwitch implements Agent {
                 table.learnStatic(st[0], (int) st[1]);
             }
         }
+        // the clock is read when there is something to time: frames, a port to forget, and on
+        // every 64th idle call for aging (an idle switch polls its ports at the round's rate)
+        long now = NO_TIME;
         int forget = pendingForget;
         if (forget >= 0) {
             pendingForget = -1;
+            now = clock.nanoTime();
             table.expire(now, maxAgeNanos, forget);
         }
-        if (now - lastAging > maxAgeNanos) {
-            lastAging = now;
-            table.expire(now, maxAgeNanos, -1);
-        }
         int work = 0;
-        long copiedBefore = copiedBytes(ps);
         long lookups0 = lookups;
         long floods0 = floodCopies;
         for (SwitchPort p : ps) {
             int n = p.receive(in, in.length, pool);
+            if (n > 0 && now == NO_TIME) {
+                now = clock.nanoTime();
+            }
             for (int i = 0; i < n; i++) {
                 forward(ps, p, in[i], now);
             }
@@ -222,43 +223,42 @@ public final class VSwitch implements Agent {
                 drops.add(DROP_UPLINK_FULL, lost);
             }
         }
+        if (now == NO_TIME && (++idleCalls & 63) == 0) {
+            now = clock.nanoTime();
+        }
+        if (now != NO_TIME && now - lastAging > maxAgeNanos) {
+            lastAging = now;
+            table.expire(now, maxAgeNanos, -1);
+        }
         if (work > 0) {
+            // what the ports' virtio backends copied since the switch last looked at each port
+            // (a removed port takes its counts with it)
+            long copied = 0;
+            long copies = 0;
+            for (SwitchPort p : ps) {
+                if (p.virtio != null) {
+                    long b = p.virtio.rxCopiedBytes() + p.virtio.txCopiedBytes();
+                    long f = p.virtio.rxFrames() + p.virtio.txFrames();
+                    copied += b - p.copiedBytesSeen;
+                    copies += f - p.copiesSeen;
+                    p.copiedBytesSeen = b;
+                    p.copiesSeen = f;
+                }
+            }
             Counters hc = hypervisor.counters();
             hc.addAtomic(Component.FRAMES, work);
             hc.addAtomic(Component.LOOKUPS, lookups - lookups0);
-            long copied = copiedBytes(ps) - copiedBefore;
             hc.addAtomic(Component.BYTES_COPIED, copied + floodBytes);
-            hc.addAtomic(Component.COPIES, copiesMade(ps) + floodCopies - floods0);
+            hc.addAtomic(Component.COPIES, copies + floodCopies - floods0);
             floodBytes = 0;
         }
         return work;
     }
 
+    private static final long NO_TIME = Long.MIN_VALUE;
+    private int idleCalls;
     private long floodCopies;
     private long floodBytes;
-    private long virtioCopiesSeen;
-
-    private static long copiedBytes(SwitchPort[] ps) {
-        long b = 0;
-        for (SwitchPort p : ps) {
-            if (p.virtio != null) {
-                b += p.virtio.rxCopiedBytes() + p.virtio.txCopiedBytes();
-            }
-        }
-        return b;
-    }
-
-    private long copiesMade(SwitchPort[] ps) {
-        long c = 0;
-        for (SwitchPort p : ps) {
-            if (p.virtio != null) {
-                c += p.virtio.rxFrames() + p.virtio.txFrames();
-            }
-        }
-        long d = c - virtioCopiesSeen;
-        virtioCopiesSeen = c;
-        return d;
-    }
 
     private void forward(SwitchPort[] ps, SwitchPort inPort, int m, long now) {
         if (Mbuf.dataLen(m) < Net.ETHER_HDR_LEN) {
