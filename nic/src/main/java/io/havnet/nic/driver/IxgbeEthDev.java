@@ -242,8 +242,10 @@ public abstract class IxgbeEthDev extends EthDev {
         regs.write(tdbal(t.q), (int) t.iova);
         regs.write(tdbah(t.q), (int) (t.iova >>> 32));
         regs.write(tdlen(t.q), t.count * 16);
-        regs.write(txdctl(t.q), Registers.TXDCTL_ENABLE);
+        // TDT before ENABLE, as ixgbe does: the device serves any enabled queue whose tail is not
+        // its head, and a tail left over from before a stop would hand it stale descriptors
         regs.write(tdt(t.q), 0);
+        regs.write(txdctl(t.q), Registers.TXDCTL_ENABLE);
     }
 
     @Override

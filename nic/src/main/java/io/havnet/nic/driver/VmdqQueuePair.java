@@ -120,13 +120,15 @@ public final class VmdqQueuePair {
         regs.write(Registers.RDBAH(hwq), (int) (rxIova >>> 32));
         regs.write(Registers.RDLEN(hwq), rxCount * 16);
         regs.write(Registers.SRRCTL(hwq), bufKb & Registers.SRRCTL_BSIZEPKT_MASK);
-        regs.write(Registers.RXDCTL(hwq), Registers.RXDCTL_ENABLE);
+        // tails before ENABLE, as ixgbe does: a tail left over from before would hand the device
+        // descriptors this ring has not written
         regs.write(Registers.RDT(hwq), 0);
+        regs.write(Registers.RXDCTL(hwq), Registers.RXDCTL_ENABLE);
         regs.write(Registers.TDBAL(hwq), (int) txIova);
         regs.write(Registers.TDBAH(hwq), (int) (txIova >>> 32));
         regs.write(Registers.TDLEN(hwq), txCount * 16);
-        regs.write(Registers.TXDCTL(hwq), Registers.TXDCTL_ENABLE);
         regs.write(Registers.TDT(hwq), 0);
+        regs.write(Registers.TXDCTL(hwq), Registers.TXDCTL_ENABLE);
         started = true;
     }
 
