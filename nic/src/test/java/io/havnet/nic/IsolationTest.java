@@ -123,6 +123,9 @@ class IsolationTest {
             assertEquals(1, t.wireOut().size(), "the good tail is served");
             assertEquals(2, pool.counter(io.havnet.nic.vmdq.Pool.MDD_EVENTS));
             assertFalse(pool.disabled());
+            raw.regs.write(Registers.VFTDT(0), -1);
+            t.run();
+            assertEquals(3, pool.counter(io.havnet.nic.vmdq.Pool.MDD_EVENTS), "after a good tail, any bad value is new");
         }
     }
 

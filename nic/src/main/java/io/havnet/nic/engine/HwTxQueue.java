@@ -27,8 +27,10 @@ public final class HwTxQueue {
     private int generation;
     int head;
     int seenGeneration = -1;
-    /** The out-of-range tail last reported as a malicious-driver event, or -1. */
-    int badTail = -1;
+    /** The out-of-range tail last reported as a malicious-driver event, or {@link #NO_BAD_TAIL}. */
+    long badTail = NO_BAD_TAIL;
+    /** Outside the range of a 32-bit register: no tail value equals it. */
+    static final long NO_BAD_TAIL = Long.MIN_VALUE;
     // last context descriptor
     int ctxVlan = -1;
     int ctxMacLen;

@@ -167,7 +167,7 @@ public final class TxEngine extends NicEngine {
             }
             return 0;
         }
-        q.badTail = -1;
+        q.badTail = HwTxQueue.NO_BAD_TAIL;
         int avail = tail - q.head;
         if (avail < 0) {
             avail += count;
