@@ -98,11 +98,8 @@ class PlatformTest {
 
     @Test
     void dmaThroughAMappedDomainReachesTheRightHostPage() {
-        IommuDomain d = iommu.createDomain("vm1");
-        long ram = mem.pages().allocate2m(1);
-        d.map(0, ram, PAGE_2M, PAGE_4K, PageTable.READ | PageTable.WRITE);
         PciFunction vf = PF.vf(0);
-        iommu.attach(vf, d);
+        long ram = attachRam("vm1", vf, PAGE_4K).ram();
         MemorySegment src = MemorySegment.ofArray(new byte[] {1, 2, 3, 4, 5, 6, 7, 8});
         assertTrue(dma.write(vf, 0x1FFC, src, 0, 8), "a write across a page boundary");
         assertEquals(1, mem.segment().get(ValueLayout.JAVA_BYTE, ram + 0x1FFC));
@@ -152,11 +149,10 @@ class PlatformTest {
 
     @Test
     void aPrefetchCountsNoIotlbAccessRecordsNoFaultAndUsesOnlyCachedTranslations() {
-        IommuDomain d = iommu.createDomain("vm");
-        long ram = mem.pages().allocate2m(1);
-        d.map(0, ram, PAGE_2M, PAGE_4K, PageTable.READ | PageTable.WRITE);
         PciFunction vf = PF.vf(4);
-        iommu.attach(vf, d);
+        Attached a = attachRam("vm", vf, PAGE_4K);
+        IommuDomain d = a.domain();
+        long ram = a.ram();
         mem.segment().set(ValueLayout.JAVA_BYTE, ram + 0x3010, (byte) 42);
         assertEquals(0, dma.prefetch(vf, 0x3010), "not in the IOTLB yet: nothing loaded, no walk");
         assertEquals(0, dma.iotlbHits() + dma.iotlbMisses());
@@ -176,11 +172,8 @@ class PlatformTest {
 
     @Test
     void unmapIsSeenByEngineImmediately() {
-        IommuDomain d = iommu.createDomain("vm");
-        long ram = mem.pages().allocate2m(1);
-        d.map(0, ram, PAGE_2M, PAGE_2M, PageTable.READ | PageTable.WRITE);
         PciFunction vf = PF.vf(2);
-        iommu.attach(vf, d);
+        IommuDomain d = attachRam("vm", vf, PAGE_2M).domain();
         MemorySegment b = MemorySegment.ofArray(new byte[4]);
         assertTrue(dma.write(vf, 0x100, b, 0, 4));
         d.unmap(0, PAGE_2M, PAGE_2M);
@@ -243,6 +236,17 @@ class PlatformTest {
         assertEquals(n + 1, iommu.faults().total());
         List<DmaFault> f = iommu.faults().recent();
         return f.get(f.size() - 1).reason();
+    }
+
+    private record Attached(IommuDomain domain, long ram) {}
+
+    /** A new domain mapping 2 MiB of host RAM read-write at IOVA 0 in {@code pageSize} pages, {@code fn} attached to it. */
+    private Attached attachRam(String name, PciFunction fn, long pageSize) {
+        IommuDomain d = iommu.createDomain(name);
+        long ram = mem.pages().allocate2m(1);
+        d.map(0, ram, PAGE_2M, pageSize, PageTable.READ | PageTable.WRITE);
+        iommu.attach(fn, d);
+        return new Attached(d, ram);
     }
 
     private void fillCanaries() {

@@ -54,20 +54,14 @@ public final class Queues {
 
     /** Republishes {@link #liveTx()} from the queues' current state (any thread). */
     synchronized void refreshLiveTx() {
+        HwTxQueue[] live = new HwTxQueue[tx.length];
         int n = 0;
-        for (HwTxQueue q : tx) {
-            if (q != null && q.enabled()) {
-                n++;
-            }
-        }
-        HwTxQueue[] live = new HwTxQueue[n];
-        n = 0;
         for (HwTxQueue q : tx) {
             if (q != null && q.enabled()) {
                 live[n++] = q;
             }
         }
-        liveTx = live;
+        liveTx = java.util.Arrays.copyOf(live, n);
     }
 
     public HwRxQueue rx(int hw) {

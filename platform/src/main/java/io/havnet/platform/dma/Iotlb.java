@@ -23,10 +23,7 @@ final class Iotlb {
 
     /** The cached leaf entry for {@code iova}, or 0 on a miss. */
     long lookup(int domain, int generation, long iova) {
-        long e = large.get(domain, generation, iova >>> 21);
-        if (e == 0) {
-            e = small.get(domain, generation, iova >>> 12);
-        }
+        long e = probe(domain, generation, iova);
         if (e != 0) {
             hits++;
         } else {
