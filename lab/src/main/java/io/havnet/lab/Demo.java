@@ -12,8 +12,9 @@ import java.util.function.Consumer;
 
 /**
  * {@code havnet demo}: one host with VMs on each of the three paths (vSwitch, VMDq, SR-IOV VF),
- * all running {@code macswap}; the tester offers 64 B, 1518 B and IMIX frames to each path in
- * turn and measures what every component spent; then the hypervisor's cost is measured as the
+ * all running {@code macswap}; the tester offers 64 B, 1518 B and IMIX frames to the paths,
+ * which take turns in slices of at most a quarter second ({@link Experiment#phases}), and
+ * measures what every component spent; then the hypervisor's cost is measured as the
  * number of VMs on each path grows (1, 2, 4, 8, 16), on the same host, by adding VMs while it runs.
  */
 public final class Demo {
@@ -106,9 +107,7 @@ public final class Demo {
                 if (ipIndex > before) { // VMs were added: C2 recompiles (Experiment.settle)
                     e.settle(List.of(new Scenario.FrameSize(64)), plan.settleSeconds() * 0.3);
                 }
-                for (IoPath p : IoPath.values()) {
-                    scaling.add(e.phase(p, new Scenario.FrameSize(64), plan.scalingSeconds(), progress));
-                }
+                scaling.addAll(e.phases(List.of(IoPath.values()), new Scenario.FrameSize(64), plan.scalingSeconds(), progress));
             }
             if (!mainDone) {
                 grow(e, VMS_PER_PATH, ipIndex);
@@ -130,8 +129,7 @@ public final class Demo {
         e.settle(plan.sizes(), plan.settleSeconds() * 0.6);
         for (Scenario.FrameSize size : plan.sizes()) {
             progress.accept(size + " frames, " + VMS_PER_PATH + " VMs per path");
-            for (IoPath p : IoPath.values()) {
-                Map<String, Object> r = e.phase(p, size, plan.seconds(), progress);
+            for (Map<String, Object> r : e.phases(List.of(IoPath.values()), size, plan.seconds(), progress)) {
                 runs.add(r);
                 if (!size.imix() && size.bytes() == 64) {
                     scaling.add(r);

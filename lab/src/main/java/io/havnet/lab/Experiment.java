@@ -483,24 +483,147 @@ public final class Experiment implements AutoCloseable {
         return t;
     }
 
+    /** Longest slice when {@link #phases} takes turns between paths, unless that makes more than {@link #MAX_SLICES}. */
+    static final double SLICE_SECONDS = 0.25;
+    /** Most slices per path and phase: each has its own warm-up and drain. */
+    static final int MAX_SLICES = 8;
+
     /**
      * Offers traffic of {@code size} to the VMs of {@code path} for {@code seconds} (after a
      * warm-up), drains, and returns the run in the documented JSON schema. {@code progress} hears
      * a live line ("  " + figures) four times a second and the phase's average ("= " + figures) at its end.
      */
     public Map<String, Object> phase(IoPath path, Scenario.FrameSize size, double seconds, Consumer<String> progress) {
+        return phases(List.of(path), size, seconds, progress).get(0);
+    }
+
+    /**
+     * {@link #phase} for several paths measured in turns: each path's {@code seconds} are cut into
+     * slices of at most {@link #SLICE_SECONDS} (longer when that would make more than
+     * {@link #MAX_SLICES}), the paths take one slice each in turn, and each path's run sums its
+     * slices. The first slice of a path warms up as a phase does (30 % of {@code seconds}, 0.1 to
+     * 1 s), the others for 0.1 s — the closed loop is full again within microseconds. This VM's speed drifts by tens of percent from one second to the
+     * next; paths measured one after another each get their own moment, paths taking turns share
+     * it. Every slice starts and ends with nothing in flight, so the sums conserve frames as one
+     * phase does. One result per path, in the order given.
+     */
+    public List<Map<String, Object>> phases(List<IoPath> paths, Scenario.FrameSize size, double seconds,
+                                            Consumer<String> progress) {
         if (tester == null) {
             throw new IllegalStateException("this experiment's wire has no tester");
         }
-        List<Tester.Target> targets = targets(path);
-        Map<String, Object> r = new LinkedHashMap<>();
-        r.put("path", path.label());
-        r.put("frame_size", size.label());
-        r.put("vms", (int) host.vms().stream().filter(v -> v.path() == path).count());
-        if (targets.isEmpty()) {
-            r.put("note", "no VM on this path sends traffic back (apps macswap, mac and echo do)");
+        int slices = slices(paths.size(), seconds);
+        List<Sums> sums = new ArrayList<>();
+        for (IoPath p : paths) {
+            sums.add(new Sums(p, size));
+        }
+        for (int i = 0; i < slices; i++) {
+            for (Sums s : sums) {
+                List<Tester.Target> targets = targets(s.path);
+                if (!targets.isEmpty()) {
+                    slice(s, targets, seconds / slices, s.slices == 0 ? Math.max(0.1, Math.min(1.0, seconds * 0.3)) : 0.1,
+                            progress);
+                }
+            }
+        }
+        List<Map<String, Object>> out = new ArrayList<>();
+        for (Sums s : sums) {
+            if (s.slices > 0 && progress != null) {
+                progress.accept(String.format(Locale.ROOT, "= %-8s %-6s %7.3f Mpps   hypervisor %3.0f%% CPU", s.path.label(),
+                        size, s.frames * 1000.0 / s.window, 100.0 * s.hvNs / s.window));
+            }
+            out.add(s.result());
+        }
+        return out;
+    }
+
+    /** Slices per path when {@code paths} paths share a phase of {@code seconds} each. */
+    static int slices(int paths, double seconds) {
+        return paths > 1 ? Math.clamp((long) Math.ceil(seconds / SLICE_SECONDS - 1e-9), 1, MAX_SLICES) : 1;
+    }
+
+    /** What the slices of one path's phase measured, summed. */
+    private final class Sums {
+        final IoPath path;
+        final Scenario.FrameSize size;
+        int slices;
+        long offered;
+        long delivered;
+        long replicas;
+        long frames;      // delivered in the measured windows
+        long bytes;
+        long window;      // ns
+        long hvNs;
+        long nicNs;
+        long guestNs;
+        long copies;      // this and the next three over whole slices
+        long lookups;
+        long exits;
+        long irqs;
+        final Map<String, Long> drops = new LinkedHashMap<>();
+        final long[][] longCalls = new long[Component.Kind.values().length][2];
+        Histogram latency;
+
+        Sums(IoPath path, Scenario.FrameSize size) {
+            this.path = path;
+            this.size = size;
+        }
+
+        Map<String, Object> result() {
+            Map<String, Object> r = new LinkedHashMap<>();
+            r.put("path", path.label());
+            r.put("frame_size", size.label());
+            r.put("vms", (int) host.vms().stream().filter(v -> v.path() == path).count());
+            if (slices == 0) {
+                r.put("note", "no VM on this path sends traffic back (apps macswap, mac and echo do)");
+                return r;
+            }
+            double per = Math.max(1, frames);
+            double perAll = Math.max(1, delivered);
+            r.put("offered", offered);
+            r.put("delivered", delivered);
+            r.put("drops", drops);
+            r.put("replicas", replicas);
+            r.put("mpps", round(frames * 1000.0 / window));
+            r.put("gbps", round((bytes + 20.0 * frames) * 8 / window));
+            r.put("hypervisor_ns_per_pkt", round(hvNs / per));
+            r.put("nic_ns_per_pkt", round(nicNs / per));
+            r.put("guest_ns_per_pkt", round(guestNs / per));
+            r.put("copies_per_pkt", round(copies / perAll));
+            r.put("lookups_per_pkt", round(lookups / perAll));
+            r.put("vm_exits_per_pkt", round(exits / perAll));
+            r.put("interrupts_per_pkt", round(irqs / perAll));
+            if (host.costModel().enabled()) {
+                r.put("modelled_exit_irq_ns_per_pkt", round(host.costModel().nanos(exits, irqs) / perAll));
+            }
+            Map<String, Object> l = new LinkedHashMap<>();
+            l.put("p50", round(latency.getValueAtPercentile(50) / 1000.0));
+            l.put("p99", round(latency.getValueAtPercentile(99) / 1000.0));
+            l.put("p999", round(latency.getValueAtPercentile(99.9) / 1000.0));
+            l.put("p9999", round(latency.getValueAtPercentile(99.99) / 1000.0));
+            l.put("max", round(latency.getMaxValue() / 1000.0));
+            r.put("latency_us", l);
+            Map<String, Object> m = new LinkedHashMap<>();
+            for (Component.Kind k : Component.Kind.values()) {
+                Map<String, Object> c = new LinkedHashMap<>();
+                c.put("ge_100us", longCalls[k.ordinal()][0]);
+                c.put("ge_1ms", longCalls[k.ordinal()][1]);
+                m.put(k == Component.Kind.GUEST ? "guests" : k.name().toLowerCase(Locale.ROOT), c);
+            }
+            r.put("long_calls", m);
+            r.put("in_flight_per_vm", scenario.traffic().ratePps() == 0 ? scenario.traffic().inFlight() : 0);
+            r.put("seconds", round(window / 1e9));
+            if (slices > 1) {
+                r.put("slices", slices);
+            }
             return r;
         }
+    }
+
+    /** One slice: {@code warmUp} seconds, {@code seconds} measured, drain; adds what it measured to {@code s}. */
+    private void slice(Sums s, List<Tester.Target> targets, double seconds, double warmUp, Consumer<String> progress) {
+        IoPath path = s.path;
+        Scenario.FrameSize size = s.size;
         start();
         Scenario.TrafficConf tc = scenario.traffic();
         List<Component.Snapshot> s0 = host.accounting();
@@ -509,7 +632,7 @@ public final class Experiment implements AutoCloseable {
         long del0 = tester.delivered();
         tester.takeLatency();
         tester.start(targets, size, tc.inFlight(), tc.ratePps(), tc.flows());
-        sleep(Math.max(0.1, Math.min(1.0, seconds * 0.3)));
+        sleep(warmUp);
         long dw0 = tester.delivered();
         long bytes0 = tester.deliveredBytes();
         List<Component.Snapshot> w0 = host.accounting();
@@ -543,20 +666,21 @@ public final class Experiment implements AutoCloseable {
         }
         List<Component.Snapshot> s1 = host.accounting();
         Histogram lat = tester.takeLatency();
-        long offered = tester.offered() - off0;
-        long delivered = tester.delivered() - del0;
-
-        Map<String, Long> drops = dropsBetween(s0, s1);
-        double per = Math.max(1, frames);
-        Component.Snapshot nic = w1.get(0).minus(w0.get(0));
-        Component.Snapshot hv = w1.get(1).minus(w0.get(1));
-        if (progress != null) {
-            progress.accept(String.format(Locale.ROOT, "= %-8s %-6s %7.3f Mpps   hypervisor %3.0f%% CPU", path.label(), size,
-                    frames * 1000.0 / window, 100.0 * hv.cpuNanos() / window));
+        if (s.latency == null) {
+            s.latency = lat;
+        } else {
+            s.latency.add(lat);
         }
-        long guestNs = 0;
-        long exits = 0;
-        long irqs = 0;
+        s.slices++;
+        s.offered += tester.offered() - off0;
+        s.delivered += tester.delivered() - del0;
+        dropsBetween(s0, s1).forEach((k, v) -> s.drops.merge(k, v, Long::sum));
+        s.replicas += host.replicas() - rep0;
+        s.frames += frames;
+        s.bytes += bytes;
+        s.window += window;
+        s.nicNs += w1.get(0).minus(w0.get(0)).cpuNanos();
+        s.hvNs += w1.get(1).minus(w0.get(1)).cpuNanos();
         for (Component.Snapshot g : w1) {
             if (g.kind() != Component.Kind.GUEST) {
                 continue;
@@ -566,46 +690,21 @@ public final class Experiment implements AutoCloseable {
                 continue; // destroyed since, or on another path
             }
             Component.Snapshot before = find(w0, g.name());
-            guestNs += (before == null ? g : g.minus(before)).cpuNanos();
+            s.guestNs += (before == null ? g : g.minus(before)).cpuNanos();
             Component.Snapshot atStart = find(s0, g.name());
             Component.Snapshot atEnd = find(s1, g.name());
             if (atEnd != null) {
                 Component.Snapshot all = atStart == null ? atEnd : atEnd.minus(atStart);
-                exits += all.vmExits();
-                irqs += all.interrupts();
+                s.exits += all.vmExits();
+                s.irqs += all.interrupts();
             }
         }
-        // counts per frame over the whole phase, which starts and ends with nothing in flight; over
+        // counts per frame over whole slices, which start and end with nothing in flight; over
         // the window, the frames on their way at its two edges skew them (a few % at low rates)
         Component.Snapshot hvAll = s1.get(1).minus(s0.get(1));
-        double perAll = Math.max(1, delivered);
-        r.put("offered", offered);
-        r.put("delivered", delivered);
-        r.put("drops", drops);
-        r.put("replicas", host.replicas() - rep0);
-        r.put("mpps", round(frames * 1000.0 / window));
-        r.put("gbps", round((bytes + 20.0 * frames) * 8 / window));
-        r.put("hypervisor_ns_per_pkt", round(hv.cpuNanos() / per));
-        r.put("nic_ns_per_pkt", round(nic.cpuNanos() / per));
-        r.put("guest_ns_per_pkt", round(guestNs / per));
-        r.put("copies_per_pkt", round(hvAll.copies() / perAll));
-        r.put("lookups_per_pkt", round(hvAll.lookups() / perAll));
-        r.put("vm_exits_per_pkt", round(exits / perAll));
-        r.put("interrupts_per_pkt", round(irqs / perAll));
-        if (host.costModel().enabled()) {
-            r.put("modelled_exit_irq_ns_per_pkt", round(host.costModel().nanos(exits, irqs) / perAll));
-        }
-        Map<String, Object> l = new LinkedHashMap<>();
-        l.put("p50", round(lat.getValueAtPercentile(50) / 1000.0));
-        l.put("p99", round(lat.getValueAtPercentile(99) / 1000.0));
-        l.put("p999", round(lat.getValueAtPercentile(99.9) / 1000.0));
-        l.put("p9999", round(lat.getValueAtPercentile(99.99) / 1000.0));
-        l.put("max", round(lat.getMaxValue() / 1000.0));
-        r.put("latency_us", l);
-        r.put("long_calls", longCalls(s0, s1));
-        r.put("in_flight_per_vm", tc.ratePps() == 0 ? tc.inFlight() : 0);
-        r.put("seconds", round(window / 1e9));
-        return r;
+        s.copies += hvAll.copies();
+        s.lookups += hvAll.lookups();
+        addLongCalls(s.longCalls, s0, s1);
     }
 
     /**
@@ -614,25 +713,12 @@ public final class Experiment implements AutoCloseable {
      * waiting on that lcore; spread over the kinds in proportion to their time, they are the
      * machine taking the CPU away (compare {@code havnet bench jitter}); piled on one, that agent.
      */
-    private static Map<String, Object> longCalls(List<Component.Snapshot> before, List<Component.Snapshot> after) {
-        Map<String, Object> m = new LinkedHashMap<>();
-        for (Component.Kind k : Component.Kind.values()) {
-            long over100us = 0;
-            long over1ms = 0;
-            for (Component.Snapshot a : after) {
-                if (a.kind() != k) {
-                    continue;
-                }
-                Component.Snapshot b = find(before, a.name());
-                over100us += a.callsOver100us() - (b == null ? 0 : b.callsOver100us());
-                over1ms += a.callsOver1ms() - (b == null ? 0 : b.callsOver1ms());
-            }
-            Map<String, Object> c = new LinkedHashMap<>();
-            c.put("ge_100us", over100us);
-            c.put("ge_1ms", over1ms);
-            m.put(k == Component.Kind.GUEST ? "guests" : k.name().toLowerCase(Locale.ROOT), c);
+    private static void addLongCalls(long[][] into, List<Component.Snapshot> before, List<Component.Snapshot> after) {
+        for (Component.Snapshot a : after) {
+            Component.Snapshot b = find(before, a.name());
+            into[a.kind().ordinal()][0] += a.callsOver100us() - (b == null ? 0 : b.callsOver100us());
+            into[a.kind().ordinal()][1] += a.callsOver1ms() - (b == null ? 0 : b.callsOver1ms());
         }
-        return m;
     }
 
     private static Component.Snapshot find(List<Component.Snapshot> l, String name) {

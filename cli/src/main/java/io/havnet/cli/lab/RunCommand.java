@@ -1,7 +1,6 @@
 package io.havnet.cli.lab;
 
 import io.havnet.dataplane.stats.Json;
-import io.havnet.hypervisor.IoPath;
 import io.havnet.lab.Experiment;
 import io.havnet.lab.metrics.MetricsServer;
 import io.havnet.lab.report.HtmlReport;
@@ -128,9 +127,7 @@ public final class RunCommand implements Runnable {
                 List<Map<String, Object>> runs = new ArrayList<>();
                 for (Scenario.FrameSize size : s.traffic().sizes()) {
                     p.accept(size + " frames");
-                    for (IoPath path : s.paths()) {
-                        runs.add(e.phase(path, size, secs, p));
-                    }
+                    runs.addAll(e.phases(s.paths(), size, secs, p)); // the paths take turns
                 }
                 results.put("runs", runs);
             }
