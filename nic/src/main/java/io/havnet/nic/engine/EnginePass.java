@@ -1,5 +1,7 @@
 package io.havnet.nic.engine;
 
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
 import java.util.concurrent.locks.LockSupport;
 
 /**
@@ -8,30 +10,64 @@ import java.util.concurrent.locks.LockSupport;
  * using the old ring — what a driver gets on the 82599 by polling RXDCTL/TXDCTL.ENABLE until it
  * reads 0: once the write returns, the device will not touch the ring's buffers again, so the
  * driver may free them and count what they held.
+ *
+ * <p>The engine pays no fence for this. A disable first clears the ring, then counts a request;
+ * the engine reads the request count (an acquire load) at the start of every pass, before it
+ * reads any ring, and answers with the count it saw (a release store, after everything its
+ * earlier passes wrote). A pass that saw the request sees the cleared ring, so once the answer
+ * arrives every pass that could have used the old ring is over, and the driver sees all it wrote.
+ * An engine that starts no pass cannot answer: when its pass count stays even and unchanged for
+ * {@link #QUIET_NANOS}, it is between passes, and the next one reads the request. (A pass in
+ * progress cannot look like that: its odd count leaves the core's store buffer within
+ * microseconds, and at once when its thread blocks or is switched out.) The design before this
+ * one published the odd count with a volatile store, a full fence at the start of every pass that
+ * waited for all the stores to guest memory the previous pass left pending.
  */
 public final class EnginePass {
     private static final long MAX_WAIT_NANOS = 2_000_000_000L;
-    private static final java.lang.invoke.VarHandle PASS;
+    /** How long an even, unchanged pass count means an engine between passes. */
+    static final long QUIET_NANOS = 200_000L;
+    private static final VarHandle PASS;
+    private static final VarHandle REQUEST;
+    private static final VarHandle ACK;
 
     static {
         try {
-            PASS = java.lang.invoke.MethodHandles.lookup().findVarHandle(EnginePass.class, "pass", long.class);
+            MethodHandles.Lookup l = MethodHandles.lookup();
+            PASS = l.findVarHandle(EnginePass.class, "pass", long.class);
+            REQUEST = l.findVarHandle(EnginePass.class, "request", long.class);
+            ACK = l.findVarHandle(EnginePass.class, "ack", long.class);
         } catch (ReflectiveOperationException e) {
             throw new ExceptionInInitializerError(e);
         }
     }
 
     private volatile long pass;
+    /** Disables asked, counted (any thread). */
+    private volatile long request;
+    /** The request count the engine saw at the start of its latest pass. */
+    private volatile long ack;
+    /** The engine's own copy of {@link #ack} (its thread only). */
+    private long acked;
     private volatile Thread runner;
 
-    /** The engine enters a pass (its thread only). */
+    /** The engine enters a pass (its thread only), before it reads any ring. */
     void begin() {
         Thread t = Thread.currentThread();
+        long r;
         if (runner != t) {
+            // once per thread, volatile both: a disable that finds no runner (or another thread)
+            // counted its request before this read, so this pass sees the cleared ring
             runner = t;
+            r = (long) REQUEST.getVolatile(this);
+        } else {
+            r = (long) REQUEST.getAcquire(this);
         }
-        // single writer; a volatile store: ordered before the pass's reads of the rings
-        PASS.setVolatile(this, (long) PASS.getOpaque(this) + 1);
+        if (r != acked) {
+            acked = r;
+            ACK.setRelease(this, r);
+        }
+        PASS.setRelease(this, (long) PASS.getOpaque(this) + 1);
     }
 
     /** The engine leaves the pass: a release store, after everything the pass wrote. */
@@ -40,23 +76,38 @@ public final class EnginePass {
     }
 
     /**
-     * Returns once the engine is not in a pass that began before this call. Called from the thread
-     * that wrote the register; no wait from the engine's own thread, nor when it is idle or not
-     * running. Bounded: an engine thread that died mid-pass does not hang a driver.
+     * Returns once the engine is not in a pass that began before this call; the caller cleared
+     * the ring before. Called from the thread that wrote the register; no wait from the engine's
+     * own thread, nor when it never ran; {@link #QUIET_NANOS} when it runs no passes. Bounded: an
+     * engine thread that died mid-pass does not hang a driver.
      */
     public void await() {
-        long p = pass;
-        if ((p & 1) == 0 || runner == Thread.currentThread()) {
+        long token = (long) REQUEST.getAndAdd(this, 1L) + 1;
+        Thread r = runner;
+        if (r == null || r == Thread.currentThread()) {
             return;
         }
-        long deadline = System.nanoTime() + MAX_WAIT_NANOS;
+        long start = System.nanoTime();
+        long seen = pass;
+        long since = start;
         int spins = 0;
-        while (pass == p && System.nanoTime() < deadline) {
+        while ((long) ACK.getAcquire(this) < token) {
+            long p = pass;
+            long now = System.nanoTime();
+            if (p != seen || (p & 1) != 0) {
+                seen = p;
+                since = now;
+            } else if (now - since >= QUIET_NANOS) {
+                return; // between passes; the acquire load of the even count saw what they wrote
+            }
+            if (now - start >= MAX_WAIT_NANOS) {
+                return;
+            }
             if (++spins < 1_000) {
                 Thread.onSpinWait();
             } else {
                 // a yield would leave this thread off its CPU for a scheduler slice when a busy
-                // poller shares it; a short sleep returns as soon as the engine's pass is over
+                // poller shares it; a short sleep returns as soon as the engine answers
                 LockSupport.parkNanos(10_000);
             }
         }
