@@ -11,8 +11,16 @@ import java.util.List;
 /**
  * Agents that run together on one lcore (or in the deterministic runner), with members added and
  * removed while it runs (VMs come and go). Each member is timed into its component's
- * {@link AgentStats}; {@link #rounds()} lets the host wait until a removed member can no longer
- * be running.
+ * {@link AgentStats}; {@link #ask()} and {@link #answered(long)} let the host wait until a
+ * removed or switched-off member can no longer be running.
+ *
+ * <p>A round costs the group no fence. The host changes the members, then asks (a counted
+ * request); each round begins with an acquire load of the request count and answers with a
+ * release store when it changed. The round that answers reads the members after the request, so
+ * it sees the change, and every round before it is over; the host, reading the answer, sees all
+ * they wrote. (A volatile store of a round count, the design before, was a full fence after every
+ * round: it waited for every store the round's agents left pending — a NIC engine's frames and
+ * descriptors in guest memory among them.)
  */
 public final class AgentGroup implements Agent {
     /** A member: an agent, the component its time belongs to, its stats, and an on/off switch (VM pause). */
@@ -69,14 +77,27 @@ public final class AgentGroup implements Agent {
     private final boolean containFailures;
     private volatile Member[] members = new Member[0];
     private volatile long rounds;
+    /** Answers asked for ({@link #ask()}), counted; any thread. */
+    private volatile long request;
+    /** The request count the latest round saw at its start. */
+    private volatile long answer;
+    /** The running thread's copy of {@link #answer}. */
+    private long answered;
     /** {@link Member#inCallSince()} of a member whose call was given up on and has not returned. */
     public static final long ABANDONED = -1;
 
     private static final java.lang.invoke.VarHandle CALL_START;
+    private static final java.lang.invoke.VarHandle ROUNDS;
+    private static final java.lang.invoke.VarHandle REQUEST;
+    private static final java.lang.invoke.VarHandle ANSWER;
 
     static {
         try {
-            CALL_START = java.lang.invoke.MethodHandles.lookup().findVarHandle(Member.class, "callStart", long.class);
+            java.lang.invoke.MethodHandles.Lookup l = java.lang.invoke.MethodHandles.lookup();
+            CALL_START = l.findVarHandle(Member.class, "callStart", long.class);
+            ROUNDS = l.findVarHandle(AgentGroup.class, "rounds", long.class);
+            REQUEST = l.findVarHandle(AgentGroup.class, "request", long.class);
+            ANSWER = l.findVarHandle(AgentGroup.class, "answer", long.class);
         } catch (ReflectiveOperationException e) {
             throw new ExceptionInInitializerError(e);
         }
@@ -132,6 +153,23 @@ public final class AgentGroup implements Agent {
     }
 
     /**
+     * Asks the group for an answer, after a change to its members (removed, switched off); returns
+     * the token to pass to {@link #answered(long)}.
+     */
+    public long ask() {
+        return (long) REQUEST.getAndAdd(this, 1L) + 1;
+    }
+
+    /**
+     * True once a round that saw the request {@code token} began: that round and every later one
+     * see the change made before {@link #ask()}, every earlier round is over, and what they wrote is
+     * visible to the caller.
+     */
+    public boolean answered(long token) {
+        return (long) ANSWER.getAcquire(this) >= token;
+    }
+
+    /**
      * Gives up on the call {@code m} began at {@code since}, if it is still in it: {@code m} is
      * switched off for good (hung, with {@code reason}) and removed, and when that call returns, the
      * thread in it throws {@link Lcore.LeftBehind} instead of going on with the group. Either the
@@ -154,6 +192,11 @@ public final class AgentGroup implements Agent {
 
     @Override
     public int doWork() {
+        long req = (long) REQUEST.getAcquire(this); // before the members: a round that answers sees the change
+        if (req != answered) {
+            answered = req;
+            ANSWER.setRelease(this, req);
+        }
         Member[] ms = members;
         int work = 0;
         // one clock read per call: a call's end is the next call's start (the clock costs ~30 ns
@@ -189,7 +232,7 @@ public final class AgentGroup implements Agent {
             m.stats.record(t - t0, w);
             work += w;
         }
-        rounds = rounds + 1;
+        ROUNDS.setOpaque(this, rounds + 1);
         return work;
     }
 }

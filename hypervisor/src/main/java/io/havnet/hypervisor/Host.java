@@ -428,10 +428,13 @@ public final class Host implements AutoCloseable {
         }
     }
 
-    /** Waits until every agent of {@code g} finished a round that began after now. */
+    /**
+     * Waits until a round of {@code g} that began after now sees the change just made to its
+     * members (removed, switched off): no call of a removed member runs any more.
+     */
     private void awaitRounds(AgentGroup g) {
-        long r = g.rounds();
-        await(() -> g.rounds() >= r + 2, g.roleName() + " to move on");
+        long token = g.ask();
+        await(() -> g.answered(token), g.roleName() + " to move on");
     }
 
     private Runnable pump() {

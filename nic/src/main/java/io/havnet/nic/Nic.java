@@ -302,9 +302,13 @@ public final class Nic implements AutoCloseable {
         }
     }
 
-    /** VFs with a mailbox request waiting; taking clears. */
+    /**
+     * VFs with a mailbox request waiting; taking clears. A plain read first: the swap, a locked
+     * instruction (a full fence that waits for every store the caller has pending), only when
+     * there is something to take — the mailbox service asks every round.
+     */
     public long takeMailboxRequests() {
-        return (long) LONGS.getAndSet(mailboxPending, 0, 0L);
+        return (long) LONGS.getOpaque(mailboxPending, 0) == 0 ? 0 : (long) LONGS.getAndSet(mailboxPending, 0, 0L);
     }
 
     private static void setBit(long[] words, int bit) {
@@ -328,9 +332,14 @@ public final class Nic implements AutoCloseable {
         LONGS.getAndBitwiseOr(resetStage, 1, bit);
     }
 
-    /** Called by an engine: the VFs whose queues it must reset now (and clears them for it). */
+    /**
+     * Called by an engine at the start of every pass: the VFs whose queues it must reset now (and
+     * clears them for it). A plain read first, the swap only when a reset is asked: a locked
+     * instruction is a full fence, and an engine's pass leaves many stores to guest memory pending.
+     * A reset asked meanwhile is seen by the next pass.
+     */
     public long takeResets(int engine) {
-        return (long) LONGS.getAndSet(resetStage, engine, 0L);
+        return (long) LONGS.getOpaque(resetStage, engine) == 0 ? 0 : (long) LONGS.getAndSet(resetStage, engine, 0L);
     }
 
     /** Called by an engine after resetting VF {@code vf}'s queues on its side. */
