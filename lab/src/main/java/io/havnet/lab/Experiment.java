@@ -169,7 +169,8 @@ public final class Experiment implements AutoCloseable {
         return r;
     }
 
-    private static Map<String, Long> dropsBetween(List<Component.Snapshot> s0, List<Component.Snapshot> s1) {
+    /** Frames dropped anywhere on the host between two {@link Host#accounting()} snapshots, by reason (none at 0). */
+    public static Map<String, Long> dropsBetween(List<Component.Snapshot> s0, List<Component.Snapshot> s1) {
         Map<String, Long> drops = new LinkedHashMap<>();
         for (Component.Snapshot a : s1) {
             Component.Snapshot b = find(s0, a.name());

@@ -60,6 +60,7 @@ public final class Testpmd {
     private final Map<String, long[]> fwdBase = new HashMap<>();
     private long offeredBase;
     private long deliveredBase;
+    private List<io.havnet.hypervisor.accounting.Component.Snapshot> accountingBase = List.of();
     private boolean quit;
 
     public Testpmd(Experiment e) {
@@ -335,6 +336,7 @@ public final class Testpmd {
         Scenario.TrafficConf tc = experiment.scenario().traffic();
         offeredBase = t == null ? 0 : t.offered();
         deliveredBase = t == null ? 0 : t.delivered();
+        accountingBase = experiment.host().accounting();
         forwarding = true;
         testerStarted = t != null && !targets.isEmpty();
         if (!testerStarted) {
@@ -385,6 +387,11 @@ public final class Testpmd {
             b.append("\n  +++++++++++++++ Accumulated forward statistics for all ports+++++++++++++++\n");
             b.append(String.format(Locale.ROOT, "  Tester-offered: %-14d Tester-returned: %-14d Lost: %d%n", off, del,
                     off - del));
+            // what the host counted as dropped since start (lost frames are dropped or still on their way)
+            Map<String, Long> drops = Experiment.dropsBetween(accountingBase, experiment.host().accounting());
+            if (!drops.isEmpty()) {
+                b.append("  Dropped on the host: ").append(drops).append('\n');
+            }
             b.append("  ++++++++++++++++++++++++++++++++++++++++++++++++++++++++++++++++++++++++++++\n");
         }
         b.append("\nDone.\n");

@@ -83,12 +83,22 @@ class TestpmdTest {
             Thread.sleep(100);
             t.execute("set vf link 0 disable"); // the VF's probes are dropped from now on
             Thread.sleep(100);
-            assertTrue(lost(t.execute("stop")) > 0, "probes to a VF whose link is down are lost");
+            String first = t.execute("stop");
+            long lost = lost(first);
+            assertTrue(lost > 0, "probes to a VF whose link is down are lost");
+            Matcher d = Pattern.compile("Dropped on the host: \\{(.*)}").matcher(first);
+            assertTrue(d.find(), "the loss is explained: " + first);
+            long dropped = 0;
+            for (String kv : d.group(1).split(", ")) {
+                dropped += Long.parseLong(kv.substring(kv.indexOf('=') + 1));
+            }
+            assertEquals(lost, dropped, "every lost probe is a drop the host counted, with its reason: " + first);
             t.execute("set vf link 0 auto");
             t.execute("start");
             Thread.sleep(100);
             String out = t.execute("stop");
             assertEquals(0, lost(out), out);
+            assertFalse(out.contains("Dropped on the host"), "nothing dropped, nothing to explain: " + out);
             assertTrue(e.tester().allReturned(), "this session's probes are all back, whatever an earlier one lost");
         }
     }
