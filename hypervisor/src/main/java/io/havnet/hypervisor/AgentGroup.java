@@ -3,6 +3,7 @@ package io.havnet.hypervisor;
 import io.havnet.dataplane.agent.Agent;
 import io.havnet.dataplane.agent.AgentStats;
 import io.havnet.dataplane.agent.Lcore;
+import io.havnet.dataplane.agent.RoundRequest;
 import io.havnet.hypervisor.accounting.Component;
 
 import java.util.ArrayList;
@@ -14,11 +15,9 @@ import java.util.List;
  * {@link AgentStats}; {@link #ask()} and {@link #answered(long)} let the host wait until a
  * removed or switched-off member can no longer be running.
  *
- * <p>A round costs the group no fence. The host changes the members, then asks (a counted
- * request); each round begins with an acquire load of the request count and answers with a
- * release store when it changed. The round that answers reads the members after the request, so
- * it sees the change, and every round before it is over; the host, reading the answer, sees all
- * they wrote. (A volatile store of a round count, the design before, was a full fence after every
+ * <p>A round costs the group no fence. The host changes the members, then asks; each round
+ * begins by answering ({@link RoundRequest}) and reads the members after that, so the round that
+ * answers sees the change, and every round before it is over. (A volatile store of a round count, the design before, was a full fence after every
  * round: it waited for every store the round's agents left pending — a NIC engine's frames and
  * descriptors in guest memory among them.)
  */
@@ -77,27 +76,18 @@ public final class AgentGroup implements Agent {
     private final boolean containFailures;
     private volatile Member[] members = new Member[0];
     private volatile long rounds;
-    /** Answers asked for ({@link #ask()}), counted; any thread. */
-    private volatile long request;
-    /** The request count the latest round saw at its start. */
-    private volatile long answer;
-    /** The running thread's copy of {@link #answer}. */
-    private long answered;
+    private final RoundRequest changes = new RoundRequest();
     /** {@link Member#inCallSince()} of a member whose call was given up on and has not returned. */
     public static final long ABANDONED = -1;
 
     private static final java.lang.invoke.VarHandle CALL_START;
     private static final java.lang.invoke.VarHandle ROUNDS;
-    private static final java.lang.invoke.VarHandle REQUEST;
-    private static final java.lang.invoke.VarHandle ANSWER;
 
     static {
         try {
             java.lang.invoke.MethodHandles.Lookup l = java.lang.invoke.MethodHandles.lookup();
             CALL_START = l.findVarHandle(Member.class, "callStart", long.class);
             ROUNDS = l.findVarHandle(AgentGroup.class, "rounds", long.class);
-            REQUEST = l.findVarHandle(AgentGroup.class, "request", long.class);
-            ANSWER = l.findVarHandle(AgentGroup.class, "answer", long.class);
         } catch (ReflectiveOperationException e) {
             throw new ExceptionInInitializerError(e);
         }
@@ -157,7 +147,7 @@ public final class AgentGroup implements Agent {
      * the token to pass to {@link #answered(long)}.
      */
     public long ask() {
-        return (long) REQUEST.getAndAdd(this, 1L) + 1;
+        return changes.ask();
     }
 
     /**
@@ -166,7 +156,7 @@ public final class AgentGroup implements Agent {
      * visible to the caller.
      */
     public boolean answered(long token) {
-        return (long) ANSWER.getAcquire(this) >= token;
+        return changes.answered(token);
     }
 
     /**
@@ -192,11 +182,7 @@ public final class AgentGroup implements Agent {
 
     @Override
     public int doWork() {
-        long req = (long) REQUEST.getAcquire(this); // before the members: a round that answers sees the change
-        if (req != answered) {
-            answered = req;
-            ANSWER.setRelease(this, req);
-        }
+        changes.answer(); // before the members: a round that answers sees the change
         Member[] ms = members;
         int work = 0;
         // one clock read per call: a call's end is the next call's start (the clock costs ~30 ns

@@ -1,5 +1,7 @@
 package io.havnet.nic.engine;
 
+import io.havnet.dataplane.agent.RoundRequest;
+
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.util.concurrent.locks.LockSupport;
@@ -11,11 +13,10 @@ import java.util.concurrent.locks.LockSupport;
  * reads 0: once the write returns, the device will not touch the ring's buffers again, so the
  * driver may free them and count what they held.
  *
- * <p>The engine pays no fence for this. A disable first clears the ring, then counts a request;
- * the engine reads the request count (an acquire load) at the start of every pass, before it
- * reads any ring, and answers with the count it saw (a release store, after everything its
- * earlier passes wrote). A pass that saw the request sees the cleared ring, so once the answer
- * arrives every pass that could have used the old ring is over, and the driver sees all it wrote.
+ * <p>The engine pays no fence for this. A disable first clears the ring, then asks a
+ * {@link RoundRequest}, which the engine answers at the start of every pass, before it reads any
+ * ring: a pass that saw the request sees the cleared ring, so once the answer arrives every pass
+ * that could have used the old ring is over, and the driver sees all it wrote.
  * An engine that starts no pass cannot answer: when its pass count stays even and unchanged for
  * {@link #QUIET_NANOS}, it is between passes, and the next one reads the request. (A pass in
  * progress cannot look like that: its odd count leaves the core's store buffer within
@@ -28,44 +29,29 @@ public final class EnginePass {
     /** How long an even, unchanged pass count means an engine between passes. */
     static final long QUIET_NANOS = 200_000L;
     private static final VarHandle PASS;
-    private static final VarHandle REQUEST;
-    private static final VarHandle ACK;
 
     static {
         try {
-            MethodHandles.Lookup l = MethodHandles.lookup();
-            PASS = l.findVarHandle(EnginePass.class, "pass", long.class);
-            REQUEST = l.findVarHandle(EnginePass.class, "request", long.class);
-            ACK = l.findVarHandle(EnginePass.class, "ack", long.class);
+            PASS = MethodHandles.lookup().findVarHandle(EnginePass.class, "pass", long.class);
         } catch (ReflectiveOperationException e) {
             throw new ExceptionInInitializerError(e);
         }
     }
 
     private volatile long pass;
-    /** Disables asked, counted (any thread). */
-    private volatile long request;
-    /** The request count the engine saw at the start of its latest pass. */
-    private volatile long ack;
-    /** The engine's own copy of {@link #ack} (its thread only). */
-    private long acked;
+    private final RoundRequest disables = new RoundRequest();
     private volatile Thread runner;
 
     /** The engine enters a pass (its thread only), before it reads any ring. */
     void begin() {
         Thread t = Thread.currentThread();
-        long r;
         if (runner != t) {
             // once per thread, volatile both: a disable that finds no runner (or another thread)
             // counted its request before this read, so this pass sees the cleared ring
             runner = t;
-            r = (long) REQUEST.getVolatile(this);
+            disables.answerAfterVolatileStore();
         } else {
-            r = (long) REQUEST.getAcquire(this);
-        }
-        if (r != acked) {
-            acked = r;
-            ACK.setRelease(this, r);
+            disables.answer();
         }
         PASS.setRelease(this, (long) PASS.getOpaque(this) + 1);
     }
@@ -82,7 +68,7 @@ public final class EnginePass {
      * engine thread that died mid-pass does not hang a driver.
      */
     public void await() {
-        long token = (long) REQUEST.getAndAdd(this, 1L) + 1;
+        long token = disables.ask();
         Thread r = runner;
         if (r == null || r == Thread.currentThread()) {
             return;
@@ -91,7 +77,7 @@ public final class EnginePass {
         long seen = pass;
         long since = start;
         int spins = 0;
-        while ((long) ACK.getAcquire(this) < token) {
+        while (!disables.answered(token)) {
             long p = pass;
             long now = System.nanoTime();
             if (p != seen || (p & 1) != 0) {
