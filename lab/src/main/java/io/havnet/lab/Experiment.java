@@ -183,6 +183,15 @@ public final class Experiment implements AutoCloseable {
         return drops;
     }
 
+    /** All the frames {@link #dropsBetween} counts, whatever the reason. */
+    public static long droppedBetween(List<Component.Snapshot> s0, List<Component.Snapshot> s1) {
+        long n = 0;
+        for (long v : dropsBetween(s0, s1).values()) {
+            n += v;
+        }
+        return n;
+    }
+
     /**
      * An experiment whose wire is a real interface or socket — {@code af_packet:IF} or a VXLAN
      * tunnel — as the scenario says. No tester: the host switches what the wire and its guests send.
@@ -448,11 +457,12 @@ public final class Experiment implements AutoCloseable {
                 continue;
             }
             for (Scenario.FrameSize size : sizes) {
+                List<Component.Snapshot> s0 = host.accounting();
                 tester.start(t, size, tc.inFlight(), tc.ratePps(), tc.flows());
                 runFor(seconds);
                 tester.drain();
                 long deadline = System.nanoTime() + 5_000_000_000L;
-                DrainWatch watch = new DrainWatch(tester, host::lcoreRounds);
+                DrainWatch watch = new DrainWatch(tester, host::lcoreRounds, () -> droppedBetween(s0, host.accounting()));
                 while (!watch.quiet(20_000_000L) && !tester.allReturned() && System.nanoTime() < deadline) {
                     runFor(0.005);
                 }
@@ -661,7 +671,7 @@ public final class Experiment implements AutoCloseable {
         List<Component.Snapshot> w1 = host.accounting();
         tester.drain();
         long deadline = System.nanoTime() + 5_000_000_000L;
-        DrainWatch watch = new DrainWatch(tester, host::lcoreRounds);
+        DrainWatch watch = new DrainWatch(tester, host::lcoreRounds, () -> droppedBetween(s0, host.accounting()));
         while (!watch.quiet(50_000_000L) && System.nanoTime() < deadline) {
             sleep(0.01);
         }

@@ -371,7 +371,9 @@ public final class Testpmd {
         if (t != null && testerStarted) {
             t.drain();
             long deadline = System.nanoTime() + 5_000_000_000L;
-            DrainWatch watch = new DrainWatch(t, experiment.host()::lcoreRounds);
+            List<io.havnet.hypervisor.accounting.Component.Snapshot> base = accountingBase;
+            DrainWatch watch = new DrainWatch(t, experiment.host()::lcoreRounds,
+                    () -> Experiment.droppedBetween(base, experiment.host().accounting()));
             while (!t.allReturned() && !watch.quiet(lostAfter(t)) && System.nanoTime() < deadline) {
                 LockSupport.parkNanos(100_000);
             }

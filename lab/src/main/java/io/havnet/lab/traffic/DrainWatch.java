@@ -1,5 +1,6 @@
 package io.havnet.lab.traffic;
 
+import java.util.function.LongSupplier;
 import java.util.function.Supplier;
 
 /**
@@ -8,7 +9,14 @@ import java.util.function.Supplier;
  * the tester's own polls) <em>and</em> every lcore of the host has run {@value #ROUNDS} rounds
  * since the last one came back. On an oversubscribed machine an lcore can be off its CPU for tens
  * of milliseconds with probes in its queues; time alone would call them lost, and they would come
- * back a moment later. Poll {@link #quiet(long)} from one thread.
+ * back a moment later.
+ *
+ * <p>Neither time nor rounds prove that a probe is gone, only that it has not come back: an lcore
+ * can run its rounds and then lose its CPU while the probes are on their way into its queues. So
+ * the watch also counts: a probe the host lost is a drop it counted (nothing is lost silently), and
+ * while more probes are out than the host counted drops since the session began, the rest are
+ * still on their way — the wait goes on (to the caller's deadline). Poll {@link #quiet(long)} from
+ * one thread.
  */
 public final class DrainWatch {
     /** Rounds each lcore must run with nothing coming back. */
@@ -16,16 +24,20 @@ public final class DrainWatch {
 
     private final Tester tester;
     private final Supplier<long[]> lcoreRounds;
+    private final LongSupplier dropped;
     private long deliveredSeen = -1;
     private long[] roundsThen;
 
     /**
      * @param lcoreRounds the rounds of each lcore that moves probes ({@code Host::lcoreRounds}); an
      *                    empty array when the host runs on the waiting thread itself
+     * @param dropped     the frames the host counted as dropped since the tester's session began
+     *                    (read only once time and rounds say quiet)
      */
-    public DrainWatch(Tester tester, Supplier<long[]> lcoreRounds) {
+    public DrainWatch(Tester tester, Supplier<long[]> lcoreRounds, LongSupplier dropped) {
         this.tester = tester;
         this.lcoreRounds = lcoreRounds;
+        this.dropped = dropped;
     }
 
     /** True once the probes still out can be counted as lost (see the class comment). */
@@ -45,6 +57,7 @@ public final class DrainWatch {
                 return false;
             }
         }
-        return true;
+        // more probes out than counted drops: some are on their way however quiet it looks
+        return tester.outstanding() <= dropped.getAsLong();
     }
 }

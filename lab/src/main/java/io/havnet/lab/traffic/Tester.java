@@ -144,6 +144,11 @@ public final class Tester implements Agent {
         return offered.get();
     }
 
+    /** This session's probes not back (yet): sent since {@link #start} and not returned. */
+    public long outstanding() {
+        return Math.max(0, offered.get() - offeredAtStart - sessionDelivered.get());
+    }
+
     public long delivered() {
         return delivered.get();
     }
