@@ -25,6 +25,7 @@ public final class Mbuf {
     private static final ValueLayout.OfInt INT = ValueLayout.JAVA_INT_UNALIGNED;
     private static final ValueLayout.OfShort SHORT = ValueLayout.JAVA_SHORT_UNALIGNED;
     private static final ValueLayout.OfLong LONG = ValueLayout.JAVA_LONG_UNALIGNED;
+    private static final boolean LITTLE_ENDIAN = java.nio.ByteOrder.nativeOrder() == java.nio.ByteOrder.LITTLE_ENDIAN;
     private static final VarHandle REFCNT_VH = ValueLayout.JAVA_INT.varHandle();
 
     private Mbuf() {}
@@ -277,6 +278,19 @@ public final class Mbuf {
         MemorySegment s = p.segment();
         long b = p.offset(m);
         int bufLen = Short.toUnsignedInt(s.get(SHORT, b + BUF_LEN));
+        if (LITTLE_ENDIAN) {
+            // what a PMD's rearm does: the fields in whole 8-byte words, buf_len written back as it was
+            s.set(LONG, b + REFCNT, 1L | (long) Math.min(HEADROOM, bufLen) << 32 | 1L << 48);
+            s.set(LONG, b + PORT, 0xFFFFL | (long) bufLen << 48);
+            s.set(LONG, b + OL_FLAGS, 0L);
+            s.set(LONG, b + PACKET_TYPE, 0L);
+            s.set(LONG, b + RSS_HASH, (long) NONE << 32);
+            s.set(LONG, b + TIMESTAMP, 0L);
+            s.set(LONG, b + TX_OFFLOAD, 0L);
+            s.set(LONG, b + VLAN_TCI_OUTER, 0L);
+            s.set(LONG, b + USER_TAG, 0L);
+            return;
+        }
         s.set(INT, b + REFCNT, 1);
         s.set(SHORT, b + DATA_OFF, (short) Math.min(HEADROOM, bufLen));
         s.set(SHORT, b + NB_SEGS, (short) 1);

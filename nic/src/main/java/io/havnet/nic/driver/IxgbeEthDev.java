@@ -520,7 +520,8 @@ public abstract class IxgbeEthDev extends EthDev {
             // report status on the last descriptor of the burst: one write-back frees the whole burst
             long d = t.descOff + 16L * lastDesc;
             s.set(INT, d + AdvTxDescriptor.CMD_TYPE_LEN, s.get(INT, d + AdvTxDescriptor.CMD_TYPE_LEN) | AdvTxDescriptor.DCMD_RS);
-            t.rsPos[(t.rsHead + t.rsCount) % t.rsPos.length] = lastDesc;
+            int at = t.rsHead + t.rsCount; // both < rsPos.length
+            t.rsPos[at >= t.rsPos.length ? at - t.rsPos.length : at] = lastDesc;
             t.rsCount++;
             regs.write(tdt(q), t.tail);
             Counters c = txCounters(q);
@@ -554,7 +555,7 @@ public abstract class IxgbeEthDev extends EthDev {
                 i = i + 1 == t.count ? 0 : i + 1;
             }
             t.clean = rs + 1 == t.count ? 0 : rs + 1;
-            t.rsHead = (t.rsHead + 1) % t.rsPos.length;
+            t.rsHead = t.rsHead + 1 == t.rsPos.length ? 0 : t.rsHead + 1;
             t.rsCount--;
         }
     }

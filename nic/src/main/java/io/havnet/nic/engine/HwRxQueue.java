@@ -48,7 +48,8 @@ public final class HwRxQueue {
     private final MemorySegment desc = Arena.ofAuto().allocate(AdvRxDescriptor.SIZE, 16);
     /** Descriptors the device holds in its cache, read ahead from the ring. */
     private static final int CACHE = 32;
-    private final MemorySegment cache = Arena.ofAuto().allocate((long) CACHE * AdvRxDescriptor.SIZE, 64);
+    private final long[] cacheWords = new long[CACHE * 2]; // read as array elements: no segment checks
+    private final MemorySegment cache = MemorySegment.ofArray(cacheWords);
     /** Cache slot of the descriptor at {@link #head}, and how many cached descriptors follow from there. */
     private int cacheNext;
     private int cached;
@@ -146,7 +147,8 @@ public final class HwRxQueue {
         int tail = regs.read(offRdt);
         int count = r.count();
         int dataLen = stripTag ? len - 4 : len;
-        int need = (dataLen + r.bufSize() - 1) / r.bufSize();
+        int bufSize = r.bufSize();
+        int need = dataLen <= bufSize ? 1 : (dataLen + bufSize - 1) / bufSize; // no division for a one-buffer frame
         int avail = tail - head;
         if (avail < 0) {
             avail += count;
@@ -171,7 +173,7 @@ public final class HwRxQueue {
             if (dh < 0) {
                 return FAULT;
             }
-            long buf = cache.get(LONG, (long) (cacheNext + i) * AdvRxDescriptor.SIZE + AdvRxDescriptor.PKT_ADDR);
+            long buf = cacheWords[2 * (cacheNext + i)]; // PKT_ADDR
             int chunk = Math.min(r.bufSize(), dataLen - done);
             boolean ok;
             if (stripTag && done == 0) {

@@ -42,9 +42,18 @@ public final class TxEngine extends NicEngine {
     private final Mempool staging;
     private final int burst;
     private final Counters c;
-    private final MemorySegment descs = Arena.ofAuto().allocate((long) PREFETCH * AdvTxDescriptor.SIZE, 64);
+    /**
+     * The device's copy of the descriptors fetched this burst, two words each, DMA'd in through a
+     * heap segment over the array and then read as plain array elements: the fields of a frame's
+     * descriptors are read several times each, and an array read costs no segment checks.
+     */
+    private final long[] descWords = new long[PREFETCH * 2];
+    private final MemorySegment descs = MemorySegment.ofArray(descWords);
+    private static final boolean LITTLE_ENDIAN = java.nio.ByteOrder.nativeOrder() == java.nio.ByteOrder.LITTLE_ENDIAN;
     private final MemorySegment linear = Arena.ofAuto().allocate(16 * 1024 + 64, 64);
-    private final int[] wireBuf = new int[256];
+    /** Frames waiting for the wire, a power of two (indices wrap with a mask). */
+    private static final int WIRE_BUF = 256;
+    private final int[] wireBuf = new int[WIRE_BUF];
     private final int[] stash = new int[32];
     private int stashLeft;
     /** Bytes a packet-buffer mbuf holds after its headroom. */
@@ -59,6 +68,11 @@ public final class TxEngine extends NicEngine {
     private L2Table table;
     /** What {@link Dma#prefetch} loaded; kept so the loads stay. */
     private int touched;
+    // counts of the queue being served, added to the counters once per burst (flushCounts)
+    private int burstFetched;
+    private int burstWire;
+    private int burstSent;
+    private long burstBytes;
 
     public TxEngine(Nic nic, Dma dma, int burst) {
         this.nic = nic;
@@ -134,7 +148,7 @@ public final class TxEngine extends NicEngine {
                 return frames; // the ring itself is unreadable: nothing more to count
             }
             for (int i = 0; i < n; i++) {
-                int ctl = descs.get(INT, (long) i * 16 + AdvTxDescriptor.CMD_TYPE_LEN);
+                int ctl = ctl(i);
                 if ((ctl & AdvTxDescriptor.DTYP_MASK) == AdvTxDescriptor.DTYP_DATA && (ctl & AdvTxDescriptor.DCMD_EOP) != 0) {
                     frames++;
                 }
@@ -181,7 +195,7 @@ public final class TxEngine extends NicEngine {
             return 0;
         }
         for (int k = 0; k < n; k++) {
-            touched += dma.prefetch(fn, descs.get(LONG, (long) k * 16));
+            touched += dma.prefetch(fn, descWords[2 * k]);
         }
         PoolConfig cfg = p.config();
         p.limiter().ensureRate(cfg.maxTxRateMbps());
@@ -196,21 +210,21 @@ public final class TxEngine extends NicEngine {
                 break;
             }
             // context descriptors first
-            int ctl = descs.get(INT, (long) i * 16 + AdvTxDescriptor.CMD_TYPE_LEN);
+            int ctl = ctl(i);
             if ((ctl & AdvTxDescriptor.DTYP_MASK) == AdvTxDescriptor.DTYP_CONTEXT
                     && (ctl & AdvTxDescriptor.DCMD_DEXT) != 0) {
-                int vml = descs.get(INT, (long) i * 16 + AdvTxDescriptor.VLAN_MACIP_LENS);
+                int vml = lo(descWords[2 * i]);
                 q.ctxVlan = vml >>> 16;
                 q.ctxMacLen = vml >>> 9 & 0x7F;
                 q.ctxIpLen = vml & 0x1FF;
                 q.ctxTucmd = ctl;
                 q.ctxSa = (ctl & AdvTxDescriptor.TUCMD_IPSEC_TYPE_ESP) != 0
-                        ? descs.get(INT, (long) i * 16 + AdvTxDescriptor.SEQNUM_SEED) & AdvTxDescriptor.IPSEC_SA_INDEX_MASK : -1;
+                        ? hi(descWords[2 * i]) & AdvTxDescriptor.IPSEC_SA_INDEX_MASK : -1;
                 i++;
                 continue;
             }
             int j = i;
-            while (j < n && (descs.get(INT, (long) j * 16 + AdvTxDescriptor.CMD_TYPE_LEN) & AdvTxDescriptor.DCMD_EOP) == 0
+            while (j < n && (ctl(j) & AdvTxDescriptor.DCMD_EOP) == 0
                     && j - i < MAX_DESC_PER_FRAME) {
                 j++;
             }
@@ -243,9 +257,49 @@ public final class TxEngine extends NicEngine {
                 transmit(p, cfg, m);
             }
         }
-        q.head = (q.head + i) % count;
+        int h = q.head + i; // i < count
+        q.head = h >= count ? h - count : h;
         q.publishHead();
+        flushCounts(p);
         return frames;
+    }
+
+    /** CMD_TYPE_LEN of fetched descriptor {@code k} (a context descriptor's TYPE_TUCMD_MLHL). */
+    private int ctl(int k) {
+        return lo(descWords[2 * k + 1]);
+    }
+
+    /** OLINFO_STATUS of fetched descriptor {@code k}. */
+    private int olinfo(int k) {
+        return hi(descWords[2 * k + 1]);
+    }
+
+    /** The 32-bit field at the lower address of an 8-byte word read in native order. */
+    private static int lo(long w) {
+        return LITTLE_ENDIAN ? (int) w : (int) (w >>> 32);
+    }
+
+    /** The 32-bit field at the higher address. */
+    private static int hi(long w) {
+        return LITTLE_ENDIAN ? (int) (w >>> 32) : (int) w;
+    }
+
+    /** Adds what this burst of {@code p}'s queue fetched and sent to the NIC's and the pool's counters. */
+    private void flushCounts(Pool p) {
+        if (burstFetched != 0) {
+            c.add(NicCounters.TX_FETCHED, burstFetched);
+            burstFetched = 0;
+        }
+        if (burstSent != 0) {
+            c.add(NicCounters.TX_WIRE, burstWire);
+            c.add(NicCounters.TX_SENT, burstSent);
+            Counters pc = p.txCounters();
+            pc.add(Pool.TX_PACKETS, burstSent);
+            pc.add(Pool.TX_BYTES, burstBytes);
+            burstWire = 0;
+            burstSent = 0;
+            burstBytes = 0;
+        }
     }
 
     private boolean prefetch(PciFunction fn, HwTxQueue.Ring r, int head, int n) {
@@ -259,10 +313,13 @@ public final class TxEngine extends NicEngine {
     /** Writes DD back for the descriptors [i, j] that asked for it (RS). */
     private void consume(HwTxQueue q, HwTxQueue.Ring r, PciFunction fn, int i, int j) {
         for (int k = i; k <= j; k++) {
-            int ctl = descs.get(INT, (long) k * 16 + AdvTxDescriptor.CMD_TYPE_LEN);
+            int ctl = ctl(k);
             if ((ctl & AdvTxDescriptor.DCMD_RS) != 0) {
-                int idx = (q.head + k) % r.count();
-                int olinfo = descs.get(INT, (long) k * 16 + AdvTxDescriptor.OLINFO_STATUS);
+                int idx = q.head + k; // k < count
+                if (idx >= r.count()) {
+                    idx -= r.count();
+                }
+                int olinfo = olinfo(k);
                 dma.writeIntRelease(fn, r.base() + (long) idx * 16 + AdvTxDescriptor.OLINFO_STATUS,
                         olinfo | AdvTxDescriptor.STA_DD);
             }
@@ -284,7 +341,7 @@ public final class TxEngine extends NicEngine {
     private int fetch(HwTxQueue q, Pool p, PoolConfig cfg, PciFunction fn, int i, int j) {
         int total = 0;
         for (int k = i; k <= j; k++) {
-            int ctl = descs.get(INT, (long) k * 16 + AdvTxDescriptor.CMD_TYPE_LEN);
+            int ctl = ctl(k);
             int len = ctl & AdvTxDescriptor.DTALEN_MASK;
             if ((ctl & AdvTxDescriptor.DTYP_MASK) != AdvTxDescriptor.DTYP_DATA || (ctl & AdvTxDescriptor.DCMD_DEXT) == 0
                     || len == 0 || len > AdvTxDescriptor.MAX_DATA_LEN) {
@@ -293,7 +350,7 @@ public final class TxEngine extends NicEngine {
             }
             total += len;
         }
-        int lastCtl = descs.get(INT, (long) j * 16 + AdvTxDescriptor.CMD_TYPE_LEN);
+        int lastCtl = ctl(j);
         int tag = cfg.hasPortVlan() ? cfg.portVlanTci()
                 : (lastCtl & AdvTxDescriptor.DCMD_VLE) != 0 && q.ctxVlan >= 0 ? q.ctxVlan : -1;
         int frame = total + (tag >= 0 ? 4 : 0);
@@ -307,7 +364,7 @@ public final class TxEngine extends NicEngine {
         if (m == Mbuf.NONE) {
             return -2;
         }
-        c.add(NicCounters.TX_FETCHED, 1);
+        burstFetched++;
         boolean ok;
         if (i == j && frame <= STAGING_ROOM) {
             // one buffer, one DMA (two around an inserted tag) straight into a fresh packet-buffer mbuf
@@ -316,7 +373,7 @@ public final class TxEngine extends NicEngine {
             long dst = mb + MbufDescriptor.METADATA_SIZE + MbufDescriptor.HEADROOM;
             ms.set(ValueLayout.JAVA_SHORT_UNALIGNED, mb + MbufDescriptor.DATA_LEN, (short) frame);
             ms.set(ValueLayout.JAVA_INT_UNALIGNED, mb + MbufDescriptor.PKT_LEN, frame);
-            long addr = descs.get(LONG, (long) i * 16);
+            long addr = descWords[2 * i];
             if (tag < 0) {
                 ok = dma.read(fn, addr, ms, dst, total);
             } else {
@@ -330,7 +387,7 @@ public final class TxEngine extends NicEngine {
                 Mbuf.free(m);
                 m = Mbuf.fromBytes(staging, linear, 0, frame);
                 if (m == Mbuf.NONE) {
-                    c.add(NicCounters.TX_FETCHED, -1);
+                    burstFetched--;
                     return -2;
                 }
             }
@@ -342,7 +399,7 @@ public final class TxEngine extends NicEngine {
             nic.mddEvent(p, "DMA fault reading a TX buffer of queue " + q.index(), true);
             return -1;
         }
-        int firstOlinfo = descs.get(INT, (long) i * 16 + AdvTxDescriptor.OLINFO_STATUS);
+        int firstOlinfo = olinfo(i);
         if ((firstOlinfo & (AdvTxDescriptor.POPTS_IXSM | AdvTxDescriptor.POPTS_TXSM)) != 0 && Mbuf.nbSegs(m) == 1) {
             offloadChecksums(q, m, tag >= 0, firstOlinfo);
         }
@@ -411,8 +468,8 @@ public final class TxEngine extends NicEngine {
         long pos = 0;
         boolean tagged = tag < 0;
         for (int k = i; k <= j; k++) {
-            long addr = descs.get(LONG, (long) k * 16);
-            int len = descs.get(INT, (long) k * 16 + AdvTxDescriptor.CMD_TYPE_LEN) & AdvTxDescriptor.DTALEN_MASK;
+            long addr = descWords[2 * k];
+            int len = ctl(k) & AdvTxDescriptor.DTALEN_MASK;
             long done = 0;
             if (!tagged && pos + len >= 12) {
                 int head = (int) (12 - pos);
@@ -526,16 +583,15 @@ public final class TxEngine extends NicEngine {
             }
         }
         if (toWire) {
-            wireBuf[(wireHead + wireCount) % wireBuf.length] = m;
+            wireBuf[(wireHead + wireCount) & (WIRE_BUF - 1)] = m;
             wireCount++;
-            c.add(NicCounters.TX_WIRE, 1);
-            if (wireCount == wireBuf.length) {
+            burstWire++;
+            if (wireCount == WIRE_BUF) {
                 flushWire();
             }
         }
-        c.add(NicCounters.TX_SENT, 1);
-        pc.add(Pool.TX_PACKETS, 1);
-        pc.add(Pool.TX_BYTES, len);
+        burstSent++;
+        burstBytes += len;
     }
 
     private boolean loopback(int m, int srcPool) {
@@ -557,7 +613,7 @@ public final class TxEngine extends NicEngine {
         flushWire();
         if (wireCount > 0) {
             for (int i = 0; i < wireCount; i++) {
-                Mbuf.free(wireBuf[(wireHead + i) % wireBuf.length]);
+                Mbuf.free(wireBuf[(wireHead + i) & (WIRE_BUF - 1)]);
             }
             c.add(NicCounters.TX_DROP_LINK_DOWN, wireCount);
             wireCount = 0;
@@ -570,7 +626,7 @@ public final class TxEngine extends NicEngine {
         while (wireCount > 0) {
             int chunk = Math.min(wireCount, wireBuf.length - wireHead);
             int sent = wire.txBurst(0, wireBuf, wireHead, chunk);
-            wireHead = (wireHead + sent) % wireBuf.length;
+            wireHead = (wireHead + sent) & (WIRE_BUF - 1);
             wireCount -= sent;
             if (sent < chunk) {
                 return false;
