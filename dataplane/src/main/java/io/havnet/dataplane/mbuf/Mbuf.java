@@ -278,19 +278,25 @@ public final class Mbuf {
         MemorySegment s = p.segment();
         long b = p.offset(m);
         int bufLen = Short.toUnsignedInt(s.get(SHORT, b + BUF_LEN));
-        if (LITTLE_ENDIAN) {
-            // what a PMD's rearm does: the fields in whole 8-byte words, buf_len written back as it was
-            s.set(LONG, b + REFCNT, 1L | (long) Math.min(HEADROOM, bufLen) << 32 | 1L << 48);
-            s.set(LONG, b + PORT, 0xFFFFL | (long) bufLen << 48);
-            s.set(LONG, b + OL_FLAGS, 0L);
-            s.set(LONG, b + PACKET_TYPE, 0L);
-            s.set(LONG, b + RSS_HASH, (long) NONE << 32);
-            s.set(LONG, b + TIMESTAMP, 0L);
-            s.set(LONG, b + TX_OFFLOAD, 0L);
-            s.set(LONG, b + VLAN_TCI_OUTER, 0L);
-            s.set(LONG, b + USER_TAG, 0L);
+        if (!LITTLE_ENDIAN) {
+            resetFieldByField(s, b, bufLen);
             return;
         }
+        // what a PMD's rearm does: the fields in whole 8-byte words, buf_len written back as it was
+        // (small enough to be inlined where every frame allocates)
+        s.set(LONG, b + REFCNT, 1L | (long) Math.min(HEADROOM, bufLen) << 32 | 1L << 48);
+        s.set(LONG, b + PORT, 0xFFFFL | (long) bufLen << 48);
+        s.set(LONG, b + OL_FLAGS, 0L);
+        s.set(LONG, b + PACKET_TYPE, 0L);
+        s.set(LONG, b + RSS_HASH, (long) NONE << 32);
+        s.set(LONG, b + TIMESTAMP, 0L);
+        s.set(LONG, b + TX_OFFLOAD, 0L);
+        s.set(LONG, b + VLAN_TCI_OUTER, 0L);
+        s.set(LONG, b + USER_TAG, 0L);
+    }
+
+    /** {@link #reset} one field at a time, where the 8-byte words would put them elsewhere. */
+    private static void resetFieldByField(MemorySegment s, long b, int bufLen) {
         s.set(INT, b + REFCNT, 1);
         s.set(SHORT, b + DATA_OFF, (short) Math.min(HEADROOM, bufLen));
         s.set(SHORT, b + NB_SEGS, (short) 1);

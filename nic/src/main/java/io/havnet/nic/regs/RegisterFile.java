@@ -64,9 +64,13 @@ public final class RegisterFile {
     }
 
     private int index(int offset) {
-        if ((offset & 3) != 0 || offset < 0 || offset / 4 >= regs.length) {
-            throw new IllegalArgumentException(String.format("%s: no register at 0x%05x", name, offset));
+        if ((offset & 3) != 0 || offset < 0 || offset >>> 2 >= regs.length) {
+            throw noRegister(offset); // out of line: index() stays small enough to inline into every access
         }
         return offset >>> 2;
+    }
+
+    private IllegalArgumentException noRegister(int offset) {
+        return new IllegalArgumentException(String.format("%s: no register at 0x%05x", name, offset));
     }
 }
