@@ -144,21 +144,25 @@ public final class HwRxQueue {
             head = 0;
             cached = 0;
         }
-        int tail = regs.read(offRdt);
         int count = r.count();
         int dataLen = stripTag ? len - 4 : len;
         int bufSize = r.bufSize();
         int need = dataLen <= bufSize ? 1 : (dataLen + bufSize - 1) / bufSize; // no division for a one-buffer frame
-        int avail = tail - head;
-        if (avail < 0) {
-            avail += count;
-        }
-        if (tail < 0 || tail >= count || avail < need) {
-            noDescriptor++;
-            return NO_DESCRIPTOR;
-        }
-        if (cached < need && !fetchDescriptors(dma, r, avail)) {
-            return FAULT; // the ring itself is unreachable: nothing can be returned to the driver
+        if (cached < need) {
+            // RDT is read when the descriptor cache runs short: the cached descriptors all lie
+            // between head and the tail read last time, so they are the driver's to give
+            int tail = regs.read(offRdt);
+            int avail = tail - head;
+            if (avail < 0) {
+                avail += count;
+            }
+            if (tail < 0 || tail >= count || avail < need) {
+                noDescriptor++;
+                return NO_DESCRIPTOR;
+            }
+            if (!fetchDescriptors(dma, r, avail)) {
+                return FAULT; // the ring itself is unreachable: nothing can be returned to the driver
+            }
         }
         // data into each descriptor's buffer (its address from the descriptor cache); the
         // descriptor's page is translated for the write-back (rings are 128-byte aligned, a

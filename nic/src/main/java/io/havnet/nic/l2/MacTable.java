@@ -1,7 +1,5 @@
 package io.havnet.nic.l2;
 
-import java.util.Arrays;
-
 /**
  * An immutable open-addressing map from 48-bit MAC to a 64-bit pool mask: the receive address
  * registers (RAR) with their pool select bits (MPSAR), laid out for one probe sequence per
@@ -9,23 +7,24 @@ import java.util.Arrays;
  */
 final class MacTable {
     private static final long EMPTY = -1L;
-    private final long[] keys;
-    private final long[] masks;
+    /** Key and pool mask of each slot side by side (a lookup reads one cache line, not two arrays). */
+    private final long[] slots;
     private final int mask;
 
     MacTable(long[] macs, long[] poolMasks, int n) {
         int cap = Integer.highestOneBit(Math.max(4, n * 2 - 1)) << 1;
-        keys = new long[cap];
-        masks = new long[cap];
+        slots = new long[cap * 2];
         mask = cap - 1;
-        Arrays.fill(keys, EMPTY);
+        for (int s = 0; s < cap; s++) {
+            slots[2 * s] = EMPTY;
+        }
         for (int i = 0; i < n; i++) {
             int s = slot(macs[i]);
-            while (keys[s] != EMPTY && keys[s] != macs[i]) {
+            while (slots[2 * s] != EMPTY && slots[2 * s] != macs[i]) {
                 s = (s + 1) & mask;
             }
-            keys[s] = macs[i];
-            masks[s] |= poolMasks[i];
+            slots[2 * s] = macs[i];
+            slots[2 * s + 1] |= poolMasks[i];
         }
     }
 
@@ -35,11 +34,12 @@ final class MacTable {
 
     /** Pools whose filters hold {@code mac}, or 0. */
     long get(long mac) {
+        long[] a = slots;
         int s = slot(mac);
         while (true) {
-            long k = keys[s];
+            long k = a[2 * s];
             if (k == mac) {
-                return masks[s];
+                return a[2 * s + 1];
             }
             if (k == EMPTY) {
                 return 0;

@@ -46,38 +46,43 @@ final class Iotlb {
         }
     }
 
-    /** One direct-mapped array. */
+    /**
+     * One direct-mapped array. An entry's tag (page number; domain and generation) and its leaf
+     * entry sit side by side in one {@code long[]}, four words per slot, so a lookup reads one
+     * cache line rather than one line in each of four arrays.
+     */
     private static final class Way {
+        private static final int STRIDE = 4; // vpn, domain << 32 | generation, entry, unused
         private final int mask;
-        private final long[] vpns;
-        private final int[] domains;
-        private final int[] generations;
-        private final long[] entries;
+        private final long[] slots;
 
         Way(int n) {
             mask = n - 1;
-            vpns = new long[n];
-            domains = new int[n];
-            generations = new int[n];
-            entries = new long[n];
-            java.util.Arrays.fill(vpns, -1L);
+            slots = new long[n * STRIDE];
+            for (int i = 0; i < slots.length; i += STRIDE) {
+                slots[i] = -1L; // no page number: empty
+            }
         }
 
         private int slot(long vpn, int domain) {
-            return (int) ((vpn ^ (long) domain * 0x9E3779B1L) & mask);
+            return (int) ((vpn ^ (long) domain * 0x9E3779B1L) & mask) * STRIDE;
+        }
+
+        private static long owner(int domain, int generation) {
+            return (long) domain << 32 | Integer.toUnsignedLong(generation);
         }
 
         long get(int domain, int generation, long vpn) {
             int s = slot(vpn, domain);
-            return vpns[s] == vpn && domains[s] == domain && generations[s] == generation ? entries[s] : 0;
+            long[] a = slots;
+            return a[s] == vpn && a[s + 1] == owner(domain, generation) ? a[s + 2] : 0;
         }
 
         void put(int domain, int generation, long vpn, long entry) {
             int s = slot(vpn, domain);
-            vpns[s] = vpn;
-            domains[s] = domain;
-            generations[s] = generation;
-            entries[s] = entry;
+            slots[s] = vpn;
+            slots[s + 1] = owner(domain, generation);
+            slots[s + 2] = entry;
         }
     }
 }
