@@ -75,19 +75,15 @@ public final class AgentGroup implements Agent {
     private final String name;
     private final boolean containFailures;
     private volatile Member[] members = new Member[0];
-    private volatile long rounds;
     private final RoundRequest changes = new RoundRequest();
     /** {@link Member#inCallSince()} of a member whose call was given up on and has not returned. */
     public static final long ABANDONED = -1;
 
     private static final java.lang.invoke.VarHandle CALL_START;
-    private static final java.lang.invoke.VarHandle ROUNDS;
 
     static {
         try {
-            java.lang.invoke.MethodHandles.Lookup l = java.lang.invoke.MethodHandles.lookup();
-            CALL_START = l.findVarHandle(Member.class, "callStart", long.class);
-            ROUNDS = l.findVarHandle(AgentGroup.class, "rounds", long.class);
+            CALL_START = java.lang.invoke.MethodHandles.lookup().findVarHandle(Member.class, "callStart", long.class);
         } catch (ReflectiveOperationException e) {
             throw new ExceptionInInitializerError(e);
         }
@@ -135,11 +131,6 @@ public final class AgentGroup implements Agent {
 
     public List<Member> members() {
         return List.of(members);
-    }
-
-    /** Completed rounds. */
-    public long rounds() {
-        return rounds;
     }
 
     /**
@@ -218,7 +209,6 @@ public final class AgentGroup implements Agent {
             m.stats.record(t - t0, w);
             work += w;
         }
-        ROUNDS.setOpaque(this, rounds + 1);
         return work;
     }
 }

@@ -371,9 +371,8 @@ public final class Testpmd {
         if (t != null && testerStarted) {
             t.drain();
             long deadline = System.nanoTime() + 5_000_000_000L;
-            List<io.havnet.hypervisor.accounting.Component.Snapshot> base = accountingBase;
             DrainWatch watch = new DrainWatch(t, experiment.host()::lcoreRounds,
-                    () -> Experiment.droppedBetween(base, experiment.host().accounting()));
+                    () -> Experiment.droppedBetween(accountingBase, experiment.host().accounting()));
             while (!t.allReturned() && !watch.quiet(lostAfter(t)) && System.nanoTime() < deadline) {
                 LockSupport.parkNanos(100_000);
             }
