@@ -55,6 +55,21 @@ public final class HwRxQueue {
     private int cached;
     /** HPAs of the descriptors of the frame being written (a 9.5 KiB frame over 1 KiB buffers needs 10). */
     private final long[] descHpa = new long[16];
+    /**
+     * The write-back buffer: descriptors done with in this pass, their HPA (translated when their
+     * data was written) and their two write-back words, until {@link #writeBack}. The 82599 too
+     * holds completed descriptors on chip and writes them back together (RXDCTL.WTHRESH) rather
+     * than one PCIe write per frame. Here it keeps the NIC's core from taking a descriptor line
+     * back from a driver polling it once per frame: the line moves once per pass. Empty between
+     * passes, so a queue disable, which waits for the pass in progress ({@link EnginePass}),
+     * finds every write-back landed.
+     */
+    private static final int HELD = 64;
+    private final long[] heldHpa = new long[HELD];
+    private final long[] heldWords = new long[HELD * 2];
+    private int heldCount;
+    /** Set by the RX engine when it lists this queue for {@link #writeBack} in the pass. */
+    boolean listed;
     private long packets;
     private long noDescriptor;
 
@@ -195,20 +210,24 @@ public final class HwRxQueue {
             done += chunk;
             h = h + 1 == count ? 0 : h + 1;
         }
-        // write-backs, in ring order, DD last
+        // write-backs: held in the write-back buffer until the end of the engine's pass
         h = head;
         done = 0;
         int info = (ptype & 0x1FFF) << 4 | (rssHash != 0 ? AdvRxDescriptor.RSS_TYPE_VALID : 0);
         int vlanField = stripTag ? tci << 16 : 0;
+        if (heldCount + need > HELD) {
+            writeBack(host);
+        }
         for (int i = 0; i < need; i++) {
             long dh = descHpa[i];
             int chunk = Math.min(r.bufSize(), dataLen - done);
             boolean last = i == need - 1;
             int status = AdvRxDescriptor.STAT_DD | (last ? AdvRxDescriptor.STAT_EOP | extraStatus | errors : 0)
                     | (stripTag ? AdvRxDescriptor.STAT_VP : 0);
-            host.set(LONG, dh, (long) rssHash << 32 | Integer.toUnsignedLong(info));
-            host.set(INT, dh + AdvRxDescriptor.LENGTH, chunk | vlanField);
-            STATUS.setRelease(host, dh + AdvRxDescriptor.STATUS_ERROR, status);
+            int k = heldCount++;
+            heldHpa[k] = dh;
+            heldWords[2 * k] = (long) rssHash << 32 | Integer.toUnsignedLong(info);
+            heldWords[2 * k + 1] = Integer.toUnsignedLong(chunk | vlanField) | (long) status << 32;
             done += chunk;
             h = h + 1 == count ? 0 : h + 1;
         }
@@ -243,6 +262,7 @@ public final class HwRxQueue {
 
     /** Writes back {@code n} descriptors from head as done, the last with EOP and RXE, length 0. */
     private void returnWithError(Dma dma, Ring r, int n) {
+        writeBack(dma.host()); // the frames before this one first: ring order
         cached = 0;
         int h = head;
         for (int i = 0; i < n; i++) {
@@ -259,6 +279,20 @@ public final class HwRxQueue {
         }
         head = h;
         regs.set(offRdh, h);
+    }
+
+    /**
+     * Writes back every descriptor held since the last call, in ring order, each with its DD
+     * last (a release store): the RX engine calls it once per pass for every queue that received.
+     */
+    void writeBack(MemorySegment host) {
+        for (int k = 0; k < heldCount; k++) {
+            long dh = heldHpa[k];
+            host.set(LONG, dh, heldWords[2 * k]);
+            host.set(INT, dh + AdvRxDescriptor.LENGTH, (int) heldWords[2 * k + 1]);
+            STATUS.setRelease(host, dh + AdvRxDescriptor.STATUS_ERROR, (int) (heldWords[2 * k + 1] >>> 32));
+        }
+        heldCount = 0;
     }
 
     public long packets() {

@@ -50,6 +50,9 @@ public final class RxEngine extends NicEngine {
     // per-frame results of classification
     private int ptype;
     private int rssHash;
+    /** The queues that received in this pass, each listed once: their write-backs are due. */
+    private final HwRxQueue[] writtenQueues = new HwRxQueue[io.havnet.nic.Nic.QUEUES];
+    private int written;
     private int statusExtra;
     private int errors;
 
@@ -111,6 +114,13 @@ public final class RxEngine extends NicEngine {
             }
             Mbuf.freeBulk(loopBuf, 0, k);
         }
+        // every queue that received in this pass writes its descriptors back, once
+        for (int i = 0; i < written; i++) {
+            HwRxQueue q = writtenQueues[i];
+            q.writeBack(dma.host());
+            q.listed = false;
+        }
+        written = 0;
         if (burstDelivered > 0) {
             c.add(NicCounters.RX_DELIVERED, burstDelivered);
             c.add(NicCounters.RX_REPLICAS, burstReplicas);
@@ -265,6 +275,10 @@ public final class RxEngine extends NicEngine {
         int r = q.receive(dma, seg, off, len, strip, tci, hash, AdvRxDescriptor.toHw(ptype), statusExtra, errors);
         switch (r) {
             case HwRxQueue.OK -> {
+                if (!q.listed) {
+                    q.listed = true;
+                    writtenQueues[written++] = q;
+                }
                 pc.add(Pool.RX_PACKETS, 1);
                 pc.add(Pool.RX_BYTES, frame);
                 if (bcast) {
