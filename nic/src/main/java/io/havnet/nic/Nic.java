@@ -352,6 +352,7 @@ public final class Nic implements AutoCloseable {
             pendingResetSides[vf] = 0;
         }
         mddCounts[vf] = 0;
+        pools[vf].resetRss(); // RSS off, RETA cleared: as at power-on, until the VF's driver programs them
         pools[vf].reenable();
         mailboxes[vf].reset(true);
         events.add(new NicEvent(clock.nanoTime(), "VF " + vf + " (" + pools[vf].function() + ") reset done"));

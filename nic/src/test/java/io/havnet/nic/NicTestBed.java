@@ -76,6 +76,11 @@ final class NicTestBed implements AutoCloseable {
 
     /** Creates the guest of VF {@code vf}: RAM, domain, pool; probes and starts its VF PMD. */
     Guest guest(int vf, int queues) {
+        return guest(vf, queues, EthConf.defaults());
+    }
+
+    /** {@link #guest(int, int)} with the port configured as {@code conf} says (offloads, RSS fields). */
+    Guest guest(int vf, int queues, EthConf conf) {
         Guest g = new Guest();
         g.vf = vf;
         g.hpa = platform.memory().pages().allocate2m((int) (GUEST_RAM / PageAllocator.PAGE_2M));
@@ -85,7 +90,7 @@ final class NicTestBed implements AutoCloseable {
         g.ram = platform.memory().slice("guest" + vf, g.hpa, GUEST_RAM, 0);
         g.pool = MbufPool.builder("guest" + vf, g.ram).count(1023).cacheSize(0).build();
         g.dev = VfEthDev.probe("vf" + vf, nic.vfRegisters(vf), g.ram, runner::runOnce);
-        start(g.dev, queues, g.pool, EthConf.defaults());
+        start(g.dev, queues, g.pool, conf);
         guests.add(g);
         return g;
     }

@@ -7,6 +7,7 @@ package io.havnet.dataplane.ethdev;
  * @param txOffloads {@link Offloads} TX bits to enable
  * @param mtu        largest L3 payload; frames up to mtu + 18 (+4 per VLAN tag) are accepted
  * @param rssHf      {@link io.havnet.dataplane.net.Rss} fields hashed to spread flows over RX queues
+ *                   ({@code rss_hf}); 0: RSS off — no hash reported, every frame on RX queue 0
  */
 public record EthConf(long rxOffloads, long txOffloads, int mtu, int rssHf) {
     public static final int DEFAULT_MTU = 1500;

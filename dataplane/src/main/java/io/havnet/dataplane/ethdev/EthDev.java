@@ -149,6 +149,11 @@ public abstract class EthDev implements AutoCloseable {
             throw new IllegalArgumentException(name + ": TX offloads " + Offloads.txNames(badTx) + " not supported by "
                     + info.driverName());
         }
+        int badRss = c.rssHf() & ~info.flowTypeRssOffloads();
+        if (badRss != 0) {
+            throw new IllegalArgumentException(String.format("%s: RSS fields 0x%x not supported by %s (supported: 0x%x)",
+                    name, badRss, info.driverName(), info.flowTypeRssOffloads()));
+        }
         if (c.mtu() < 68 || c.mtu() + 18 > info.maxRxPktLen() + 4) {
             throw new IllegalArgumentException(name + ": MTU " + c.mtu() + " out of range [68, "
                     + (info.maxRxPktLen() - 14) + "]");

@@ -90,7 +90,7 @@ public abstract class IxgbeEthDev extends EthDev {
                         | Offloads.RX_SECURITY,
                 Offloads.TX_VLAN_INSERT | Offloads.TX_IPV4_CKSUM | Offloads.TX_UDP_CKSUM | Offloads.TX_TCP_CKSUM
                         | Offloads.TX_MULTI_SEGS | Offloads.TX_SECURITY,
-                9728, 32, 4096);
+                9728, 32, 4096, io.havnet.dataplane.net.Rss.IP_TCP_UDP);
     }
 
     // ---------------------------------------------------------------- register layout
@@ -122,6 +122,9 @@ public abstract class IxgbeEthDev extends EthDev {
 
     /** Redirection-table register {@code n} (0..31, four entries each). */
     protected abstract int reta(int n);
+
+    /** The register that turns RSS on and names the hashed fields (MRQC, or a VF's VFMRQC). */
+    protected abstract int mrqc();
 
     // ---------------------------------------------------------------- setup
 
@@ -185,7 +188,9 @@ public abstract class IxgbeEthDev extends EthDev {
         for (TxRing t : tx) {
             startTx(t);
         }
-        // spread RSS over the queues this driver uses
+        // RSS on with the fields asked for (rss_hf; 0 leaves it off: no hash, every frame on queue 0),
+        // spread over the queues this driver uses
+        regs.write(mrqc(), Registers.mrqc(conf().rssHf()));
         int nq = Math.max(1, rx.length);
         for (int n = 0; n < 32; n++) {
             int v = 0;

@@ -102,6 +102,11 @@ public final class PoolEthDev extends IxgbeEthDev {
     }
 
     @Override
+    protected int mrqc() {
+        return Registers.MRQC;
+    }
+
+    @Override
     public LinkStatus link() {
         return isStarted() && nic.wire().link().up() ? UP : DOWN;
     }

@@ -177,6 +177,11 @@ public final class VfEthDev extends IxgbeEthDev {
     }
 
     @Override
+    protected int mrqc() {
+        return Registers.VFMRQC;
+    }
+
+    @Override
     public LinkStatus link() {
         if (resetSeen || resetIndicated()) {
             return RESET;

@@ -85,6 +85,14 @@ public final class Queues {
         } else if (off >= 0x06000 && off < 0x06000 + Nic.QUEUES * 0x40) {
             hw = (off - 0x06000) / 0x40;
         }
+        if (off == Registers.MRQC) {
+            for (Pool p : pools) {
+                if (!p.isVf()) {
+                    p.setRssFields(Registers.rssFields(value));
+                }
+            }
+            return;
+        }
         if (off >= Registers.RETA(0) && off < Registers.RETA(32)) {
             for (Pool p : pools) {
                 if (!p.isVf()) {
@@ -112,6 +120,8 @@ public final class Queues {
         }
         if (i >= 0) {
             dispatch(p.firstQueue() + i, isRx, off, value);
+        } else if (off == Registers.VFMRQC) {
+            p.setRssFields(Registers.rssFields(value));
         } else if (off >= Registers.VFRETA(0) && off < Registers.VFRETA(32)) {
             setReta(p, (off - Registers.VFRETA(0)) / 4, value);
         }

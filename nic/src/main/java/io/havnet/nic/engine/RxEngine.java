@@ -50,6 +50,8 @@ public final class RxEngine extends NicEngine {
     // per-frame results of classification
     private int ptype;
     private int rssHash;
+    /** The fields {@link #rssHash} was computed over; 0: not computed for this frame. */
+    private int rssHashFields;
     /** The queues that received in this pass, each listed once: their write-backs are due. */
     private final HwRxQueue[] writtenQueues = new HwRxQueue[io.havnet.nic.Nic.QUEUES];
     private int written;
@@ -244,6 +246,7 @@ public final class RxEngine extends NicEngine {
         statusExtra = 0;
         errors = 0;
         rssHash = 0;
+        rssHashFields = 0;
         if (!classifier.malformed() && PacketType.isIpv4(ptype)) {
             statusExtra = AdvRxDescriptor.STAT_IPCS;
             if (!ip.wrap(seg, off + classifier.l2Len()).checksumOk()) {
@@ -256,12 +259,16 @@ public final class RxEngine extends NicEngine {
         PoolConfig cfg = p.config();
         int qi = 0;
         int hash = 0;
-        if (p.queues() > 1) {
-            if (rssHash == 0) {
-                rssHash = Rss.hash(toeplitz, seg, off, classifier, Rss.IP_TCP_UDP);
+        int hf = p.rssFields();
+        if (hf != 0) { // RSS on for the pool: the hash is reported whether or not it picks a queue
+            if (hf != rssHashFields) {
+                rssHash = Rss.hash(toeplitz, seg, off, classifier, hf); // once per frame for pools alike
+                rssHashFields = hf;
             }
             hash = rssHash;
-            qi = p.reta()[hash & 127];
+            if (p.queues() > 1) {
+                qi = p.reta()[hash & 127];
+            }
         }
         HwRxQueue q = nic.rxQueue(p.firstQueue() + qi);
         boolean strip = tci >= 0 && (cfg.hasPortVlan() || q.vlanStrip());

@@ -85,6 +85,12 @@ public final class Registers {
         return 0x0EB00 + 4 * n;
     }
 
+    /**
+     * Multiple receive queues command (§8.2.3.7.12): RSS on or off and which header fields feed
+     * the hash, for the PF's pools. 0 (as at power-on): no hash, every frame to the pool's first queue.
+     */
+    public static final int MRQC = 0x05818;
+
     /** Size of the PF BAR0 modelled. */
     public static final int PF_BAR_SIZE = 0x14000;
 
@@ -152,12 +158,57 @@ public final class Registers {
         return 0x03200 + 4 * n;
     }
 
+    /** A VF's MRQC (as the X550's VFMRQC): RSS on or off and the hashed fields, for the VF's pool. */
+    public static final int VFMRQC = 0x03000;
+
     /** Size of the VF BAR0 modelled. */
     public static final int VF_BAR_SIZE = 0x04000;
 
     // ---------------------------------------------------------------- bits
 
     public static final int RXDCTL_ENABLE = 1 << 25;
+
+    /** MRQC: RSS enable, and the field-enable bits (31:16) as ixgbe names them. */
+    public static final int MRQC_RSSEN = 1;
+    public static final int MRQC_RSS_FIELD_IPV4_TCP = 0x0001_0000;
+    public static final int MRQC_RSS_FIELD_IPV4 = 0x0002_0000;
+    public static final int MRQC_RSS_FIELD_IPV6 = 0x0010_0000;
+    public static final int MRQC_RSS_FIELD_IPV6_TCP = 0x0020_0000;
+    public static final int MRQC_RSS_FIELD_IPV4_UDP = 0x0040_0000;
+    public static final int MRQC_RSS_FIELD_IPV6_UDP = 0x0080_0000;
+    private static final int[][] MRQC_FIELDS = {
+        {MRQC_RSS_FIELD_IPV4, io.havnet.dataplane.net.Rss.IPV4},
+        {MRQC_RSS_FIELD_IPV4_TCP, io.havnet.dataplane.net.Rss.NONFRAG_IPV4_TCP},
+        {MRQC_RSS_FIELD_IPV4_UDP, io.havnet.dataplane.net.Rss.NONFRAG_IPV4_UDP},
+        {MRQC_RSS_FIELD_IPV6, io.havnet.dataplane.net.Rss.IPV6},
+        {MRQC_RSS_FIELD_IPV6_TCP, io.havnet.dataplane.net.Rss.NONFRAG_IPV6_TCP},
+        {MRQC_RSS_FIELD_IPV6_UDP, io.havnet.dataplane.net.Rss.NONFRAG_IPV6_UDP},
+    };
+
+    /** The MRQC value a driver writes for DPDK-style {@code rss_hf} fields: RSSEN with them, or 0. */
+    public static int mrqc(int rssHf) {
+        int v = 0;
+        for (int[] f : MRQC_FIELDS) {
+            if ((rssHf & f[1]) != 0) {
+                v |= f[0];
+            }
+        }
+        return v == 0 ? 0 : v | MRQC_RSSEN;
+    }
+
+    /** The {@code rss_hf} fields an MRQC value enables; 0 when RSSEN is clear. */
+    public static int rssFields(int mrqc) {
+        if ((mrqc & MRQC_RSSEN) == 0) {
+            return 0;
+        }
+        int hf = 0;
+        for (int[] f : MRQC_FIELDS) {
+            if ((mrqc & f[0]) != 0) {
+                hf |= f[1];
+            }
+        }
+        return hf;
+    }
     /** VLAN Mode Enable: strip the VLAN tag into the descriptor. */
     public static final int RXDCTL_VME = 1 << 30;
     public static final int TXDCTL_ENABLE = 1 << 25;

@@ -52,6 +52,7 @@ public final class Pool {
     private volatile boolean disabled;
     private volatile String disabledReason;
     private final int[] reta = new int[128];
+    private volatile int rssFields;
 
     public Pool(int index, PciFunction function, RegisterFile regs, int firstQueue, int queues) {
         this.index = index;
@@ -93,6 +94,33 @@ public final class Pool {
 
     public void setConfig(PoolConfig c) {
         this.config = c;
+    }
+
+    /**
+     * The {@link io.havnet.dataplane.net.Rss} fields hashed for this pool's frames (from MRQC, or
+     * VFMRQC for a VF); 0: RSS off — no hash computed or reported, every frame to the first queue.
+     */
+    public int rssFields() {
+        return rssFields;
+    }
+
+    public void setRssFields(int hf) {
+        this.rssFields = hf;
+    }
+
+    /**
+     * RSS back to power-on (a VF reset): off, the redirection table all 0, and the VF's
+     * VFMRQC and VFRETA registers read 0.
+     */
+    public void resetRss() {
+        rssFields = 0;
+        java.util.Arrays.fill(reta, 0);
+        if (isVf()) {
+            regs.set(io.havnet.nic.regs.Registers.VFMRQC, 0);
+            for (int n = 0; n < 32; n++) {
+                regs.set(io.havnet.nic.regs.Registers.VFRETA(n), 0);
+            }
+        }
     }
 
     /** RSS redirection table: 128 entries, each a queue index within the pool; all 0 (one queue) until programmed. */
