@@ -154,19 +154,23 @@ class PlatformTest {
         IommuDomain d = a.domain();
         long ram = a.ram();
         mem.segment().set(ValueLayout.JAVA_BYTE, ram + 0x3010, (byte) 42);
-        assertEquals(0, dma.prefetch(vf, 0x3010), "not in the IOTLB yet: nothing loaded, no walk");
+        assertEquals(0, dma.prefetch(vf, new long[] {0x3010}, 1), "not in the IOTLB yet: nothing loaded, no walk");
         assertEquals(0, dma.iotlbHits() + dma.iotlbMisses());
         MemorySegment b = MemorySegment.ofArray(new byte[4]);
         assertTrue(dma.read(vf, 0x3000, b, 0, 4));
         long hits = dma.iotlbHits();
         long misses = dma.iotlbMisses();
-        assertEquals(42, dma.prefetch(vf, 0x3010), "the cached translation reaches the right host byte");
+        mem.segment().set(ValueLayout.JAVA_BYTE, ram + 0x3020, (byte) 7);
+        long[] burst = {0x3010, 0x7FFF_0000L, 0x3020, 0x3010};
+        assertEquals(42 + 7 + 42, dma.prefetch(vf, burst, 4),
+                "the cached translations reach the right host bytes; the address outside the VM loads nothing");
+        assertEquals(ram + 0x3010, burst[0], "each address replaced by its host address");
+        assertEquals(-1, burst[1]);
         assertEquals(hits, dma.iotlbHits(), "a prefetch is not an access");
         assertEquals(misses, dma.iotlbMisses());
-        assertEquals(0, dma.prefetch(vf, 0x7FFF_0000L), "outside the VM");
-        assertEquals(0, dma.prefetch(PF.vf(9), 0x3010), "a function with no domain");
+        assertEquals(0, dma.prefetch(PF.vf(9), new long[] {0x3010}, 1), "a function with no domain");
         d.unmap(0x3000, PAGE_4K, PAGE_4K);
-        assertEquals(0, dma.prefetch(vf, 0x3010), "an unmapped page is not read through a stale IOTLB entry");
+        assertEquals(0, dma.prefetch(vf, new long[] {0x3010}, 1), "an unmapped page is not read through a stale IOTLB entry");
         assertEquals(0, iommu.faults().total(), "no prefetch records a fault");
     }
 

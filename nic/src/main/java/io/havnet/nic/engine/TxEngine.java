@@ -66,6 +66,8 @@ public final class TxEngine extends NicEngine {
     private L2Table table;
     /** What {@link Dma#prefetch} loaded; kept so the loads stay. */
     private int touched;
+    /** The buffer addresses of the fetched descriptors, for {@link Dma#prefetch(PciFunction, long[], int)}. */
+    private final long[] bufIovas = new long[PREFETCH];
     // counts of the queue being served, added to the counters once per burst (flushCounts)
     private int burstFetched;
     private int burstWire;
@@ -193,8 +195,9 @@ public final class TxEngine extends NicEngine {
             return 0;
         }
         for (int k = 0; k < n; k++) {
-            touched += dma.prefetch(fn, descs.get(LONG, (long) k * 16));
+            bufIovas[k] = descs.get(LONG, (long) k * 16);
         }
+        touched += dma.prefetch(fn, bufIovas, n);
         PoolConfig cfg = p.config();
         p.limiter().ensureRate(cfg.maxTxRateMbps());
         if (now == UNREAD && !p.limiter().unlimited()) {

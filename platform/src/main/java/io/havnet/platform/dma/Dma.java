@@ -92,22 +92,36 @@ public final class Dma {
     }
 
     /**
-     * Loads the cache line at {@code iova} ahead of a {@link #read} of it, so the reads of a burst
-     * of buffers another core wrote are in flight together instead of one after the other (the
-     * NIC prefetching a burst's data). Only a translation the IOTLB already holds, with read
-     * permission, is used: a prefetch walks no page table, counts no IOTLB hit or miss and
-     * records no fault — the read that follows does all of that. Returns the byte loaded, or 0.
+     * Loads the cache lines at {@code iovas[0..n)} ahead of {@link #read}s of them, so the reads
+     * of a burst of buffers another core wrote are in flight together instead of one after the
+     * other (the NIC prefetching a burst's data). Only a translation the IOTLB already holds,
+     * with read permission, is used: a prefetch walks no page table, counts no IOTLB hit or miss
+     * and records no fault — the read that follows does all of that. First every translation,
+     * then the loads in a loop of a few instructions each, so that as many misses as the core
+     * can track are in flight at once (one loop doing both held far fewer: the lookups between
+     * two loads filled the core's window). {@code iovas} is overwritten with the host addresses
+     * (-1 where none). Returns the sum of the bytes loaded.
      */
-    public int prefetch(PciFunction f, long iova) {
+    public int prefetch(PciFunction f, long[] iovas, int n) {
         IommuDomain d = iommu.domainOf(f.requesterId());
         if (d == null) {
             return 0;
         }
-        long e = iotlb.probe(d.id(), d.generation(), iova);
-        if (e == 0 || (e & PageTable.READ) == 0) {
-            return 0;
+        int id = d.id();
+        int gen = d.generation();
+        for (int i = 0; i < n; i++) {
+            long e = iotlb.probe(id, gen, iovas[i]);
+            iovas[i] = e == 0 || (e & PageTable.READ) == 0 ? -1 : PageTable.translate(e, iovas[i]);
         }
-        return host.get(ValueLayout.JAVA_BYTE, PageTable.translate(e, iova));
+        int sum = 0;
+        MemorySegment h = host;
+        for (int i = 0; i < n; i++) {
+            long hpa = iovas[i];
+            if (hpa >= 0) {
+                sum += h.get(ValueLayout.JAVA_BYTE, hpa);
+            }
+        }
+        return sum;
     }
 
     /** Checks that every page of [iova, iova+len) translates; records the first fault. */
