@@ -84,6 +84,40 @@ public final class Mbuf {
         return sum;
     }
 
+    /**
+     * {@link #prefetch(int[], int, int)} for a burst whose metadata lines are loaded already
+     * (a PMD's receive read them): the data addresses first, then the loads alone in a tight
+     * loop, so the misses on the data overlap. {@code scratch} holds at least {@code n} offsets.
+     * Returns the sum of the first data bytes (the loads must be used to stay).
+     */
+    public static int prefetch(int[] a, int off, int n, long[] scratch) {
+        if (n == 0) {
+            return 0;
+        }
+        Mempool p = Mempool.ofHandle(a[off]);
+        MemorySegment seg = p.segment();
+        int sum = 0;
+        for (int i = 0; i < n; i++) {
+            int m = a[off + i];
+            if (Mempool.ofHandle(m) != p) { // mbufs of several pools: one at a time
+                for (int j = off; j < off + n; j++) {
+                    int h = a[j];
+                    Mempool q = Mempool.ofHandle(h);
+                    long b = q.offset(h);
+                    MemorySegment s = q.segment();
+                    sum += s.get(ValueLayout.JAVA_BYTE, b + METADATA_SIZE + Short.toUnsignedInt(s.get(SHORT, b + DATA_OFF)));
+                }
+                return sum;
+            }
+            long b = p.offset(m);
+            scratch[i] = b + METADATA_SIZE + Short.toUnsignedInt(seg.get(SHORT, b + DATA_OFF));
+        }
+        for (int i = 0; i < n; i++) {
+            sum += seg.get(ValueLayout.JAVA_BYTE, scratch[i]);
+        }
+        return sum;
+    }
+
     // ---------------------------------------------------------------- metadata
 
     public static long bufAddr(int m) {

@@ -30,6 +30,32 @@ class MbufTest {
     }
 
     @Test
+    void aBurstPrefetchReadsEachFramesFirstByteWhereverItsDataStarts() {
+        int[] burst = new int[5];
+        for (int i = 0; i < burst.length; i++) {
+            burst[i] = Mbuf.alloc(pool);
+            Mbuf.append(burst[i], 64);
+            if (i % 2 == 1) {
+                Mbuf.adj(burst[i], 10); // data starts 10 bytes later
+            }
+            Mbuf.segment(burst[i]).set(ValueLayout.JAVA_BYTE, Mbuf.dataOffset(burst[i]), (byte) (i + 1));
+        }
+        long[] scratch = new long[8];
+        assertEquals(2 + 3 + 4 + 5, Mbuf.prefetch(burst, 1, 4, scratch), "first data bytes of frames 1..4");
+        try (MemoryRegion other = MemoryRegion.allocate("other", 4 << 20, HugePagePolicy.NEVER)) {
+            Mempool foreign = MbufPool.builder("other", other).count(8).cacheSize(0).build();
+            int f = Mbuf.alloc(foreign);
+            Mbuf.append(f, 64);
+            Mbuf.segment(f).set(ValueLayout.JAVA_BYTE, Mbuf.dataOffset(f), (byte) 40);
+            int[] mixed = {burst[0], f, burst[4]};
+            assertEquals(1 + 40 + 5, Mbuf.prefetch(mixed, 0, 3, scratch), "mbufs of two pools in one burst");
+            Mbuf.free(f);
+            foreign.close();
+        }
+        Mbuf.freeBulk(burst, 0, burst.length);
+    }
+
+    @Test
     void aChainNeverLeavesItsPoolAndAnOverwrittenNextFieldStopsTheFree() {
         int a = Mbuf.alloc(pool);
         int b = Mbuf.alloc(pool);

@@ -53,6 +53,7 @@ public final class RxEngine extends NicEngine {
     /** The fields {@link #rssHash} was computed over; 0: not computed for this frame. */
     private int rssHashFields;
     /** The queues that received in this pass, each listed once: their write-backs are due. */
+    private final long[] prefetchScratch;
     private final HwRxQueue[] writtenQueues = new HwRxQueue[io.havnet.nic.Nic.QUEUES];
     private int written;
     private int statusExtra;
@@ -65,6 +66,7 @@ public final class RxEngine extends NicEngine {
         this.loop = nic.loopbackRing();
         this.burst = burst;
         this.wireBuf = new int[burst];
+        this.prefetchScratch = new long[burst];
         this.loopBuf = new int[burst];
         this.c = nic.counters().rx();
     }
@@ -102,7 +104,7 @@ public final class RxEngine extends NicEngine {
         int n = wire.rxBurst(0, wireBuf, 0, burst);
         if (n > 0) {
             c.add(NicCounters.RX_WIRE, n);
-            touched += Mbuf.prefetch(wireBuf, 0, n);
+            touched += Mbuf.prefetch(wireBuf, 0, n, prefetchScratch);
             for (int i = 0; i < n; i++) {
                 process(t, wireBuf[i], -1);
             }
