@@ -155,6 +155,7 @@ public final class HwRxQueue {
             return DISABLED;
         }
         if (r.generation() != seenGeneration) {
+            writeBack(dma.host()); // what this pass completed in the ring latched before goes there first
             seenGeneration = r.generation();
             head = 0;
             cached = 0;

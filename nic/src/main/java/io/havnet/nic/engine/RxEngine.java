@@ -52,8 +52,9 @@ public final class RxEngine extends NicEngine {
     private int rssHash;
     /** The fields {@link #rssHash} was computed over; 0: not computed for this frame. */
     private int rssHashFields;
-    /** The queues that received in this pass, each listed once: their write-backs are due. */
+    /** The data offsets of a wire burst, for {@link Mbuf#prefetch(int[], int, int, long[])}. */
     private final long[] prefetchScratch;
+    /** The queues that received in this pass, each listed once: their write-backs are due. */
     private final HwRxQueue[] writtenQueues = new HwRxQueue[io.havnet.nic.Nic.QUEUES];
     private int written;
     private int statusExtra;
