@@ -39,6 +39,9 @@ public final class AfPacketBench {
     private static final int HAVNET = 0;
     private static final int MINIMAL = 1;
     private static final int STOP = 2;
+    /** The sender asks the receiver for havnet's port's kernel drop count; the receiver answers with {@link #IDLE}. */
+    private static final int DROPS = 3;
+    private static final int IDLE = 4;
     private final String havnetTx;
     private final String havnetRx;
     private final String minimalTx;
@@ -83,6 +86,7 @@ public final class AfPacketBench {
                 .udp(40000, 33333).padTo(frameSize - 4).build();
         AtomicInteger turn = new AtomicInteger(HAVNET);
         AtomicLongArray received = new AtomicLongArray(2);
+        java.util.concurrent.atomic.AtomicLong kernelDrops = new java.util.concurrent.atomic.AtomicLong();
         AtomicInteger ready = new AtomicInteger();
         RuntimeException[] failed = new RuntimeException[1];
         Thread receiver = new Thread(() -> {
@@ -94,7 +98,12 @@ public final class AfPacketBench {
                 long mn = 0;
                 int t;
                 while ((t = turn.get()) != STOP) {
-                    if (t == HAVNET) {
+                    if (t == DROPS) {
+                        kernelDrops.set(h.kernelDrops());
+                        turn.set(IDLE);
+                    } else if (t == IDLE) {
+                        Thread.onSpinWait();
+                    } else if (t == HAVNET) {
                         int k = h.poll();
                         if (k > 0) {
                             hn += k;
@@ -136,6 +145,7 @@ public final class AfPacketBench {
             }
             drain(turn, received);
             long[] rx0 = {received.get(HAVNET), received.get(MINIMAL)};
+            long drops0 = askDrops(turn, kernelDrops);
             int perThird = (int) Math.max(2, Math.round(seconds * 1000 / SLICE_MS / 3));
             long[] sent = new long[2];
             long[] ns = new long[2];
@@ -158,6 +168,7 @@ public final class AfPacketBench {
                 thirds.add(Measure.r3(hr / mr));
             }
             drain(turn, received);
+            long drops = askDrops(turn, kernelDrops) - drops0;
             turn.set(STOP);
             join(receiver);
             double htx = sent[HAVNET] * 1e9 / ns[HAVNET];
@@ -169,6 +180,9 @@ public final class AfPacketBench {
             r.put("slice_ms", SLICE_MS);
             r.put("havnet_tx_mpps", Measure.r3(htx / 1e6));
             r.put("havnet_rx_mpps", Measure.r3(hrx / 1e6));
+            r.put("havnet_tx_frames", sent[HAVNET]);
+            r.put("havnet_rx_frames", received.get(HAVNET) - rx0[HAVNET]);
+            r.put("havnet_rx_kernel_drops", drops);
             r.put("minimal_tx_mpps", Measure.r3(mtx / 1e6));
             r.put("minimal_rx_mpps", Measure.r3(mrx / 1e6));
             r.put("tx_vs_minimal", Measure.r3(htx / mtx));
@@ -235,6 +249,19 @@ public final class AfPacketBench {
                 sleep(30);
             } while (received.get(side) != seen && System.nanoTime() < deadline);
         }
+    }
+
+    /** havnet's RX port's kernel drops so far (PACKET_STATISTICS), read by the receiver's thread, which owns the port. */
+    private static long askDrops(AtomicInteger turn, java.util.concurrent.atomic.AtomicLong kernelDrops) {
+        turn.set(DROPS);
+        long deadline = System.nanoTime() + 2_000_000_000L;
+        while (turn.get() != IDLE) {
+            if (System.nanoTime() > deadline) {
+                throw new IllegalStateException("the receiver did not answer");
+            }
+            Thread.onSpinWait();
+        }
+        return kernelDrops.get();
     }
 
     private static void sleep(long ms) {
@@ -319,6 +346,10 @@ public final class AfPacketBench {
             start(d, pool);
         }
 
+        long kernelDrops() {
+            return d.kernelDrops();
+        }
+
         int poll() {
             int k = d.rxBurst(0, burst, 0, 32);
             if (k > 0) {
@@ -337,7 +368,7 @@ public final class AfPacketBench {
 
     private static void start(AfPacketEthDev d, Mempool pool) {
         d.configure(1, 1, EthConf.defaults());
-        d.rxQueueSetup(0, 4096, pool);
+        d.rxQueueSetup(0, 8192, pool); // as many frames as the peer's ring
         d.txQueueSetup(0, 4096);
         d.start();
     }

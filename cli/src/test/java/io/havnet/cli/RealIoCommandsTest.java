@@ -73,7 +73,12 @@ class RealIoCommandsTest {
                 "the caller's thread is not left pinned (threads it starts later inherit its CPUs)");
         com.fasterxml.jackson.databind.JsonNode j = LabCommandsTest.JSON.readTree(r.out());
         assertTrue(j.get("havnet_tx_mpps").asDouble() > 0, r.out());
-        assertEquals(j.get("havnet_tx_mpps").asDouble(), j.get("havnet_rx_mpps").asDouble(), 0.002, "RX = TX: " + r.out());
+        // every frame sent arrived or the kernel counted it dropped (its ring full while the receiver's
+        // CPU was taken away: this VM stalls a CPU for milliseconds now and then); drops are rare
+        long tx = j.get("havnet_tx_frames").asLong();
+        long drops = j.get("havnet_rx_kernel_drops").asLong();
+        assertEquals(tx, j.get("havnet_rx_frames").asLong() + drops, "RX + kernel drops = TX: " + r.out());
+        assertTrue(drops * 100 < tx, "fewer than 1 % dropped: " + r.out());
         double v2 = j.get("lone_frame_wait_us").get("havnet_tpacket_v2").get("p50").asDouble();
         double v3 = j.get("lone_frame_wait_us").get("tpacket_v3_block_ring").get("p50").asDouble();
         assertTrue(v3 >= 500, "the block ring waits for its 1 ms retire timer: " + r.out());

@@ -47,6 +47,10 @@ public final class BenchAfPacket implements Runnable {
         try {
             for (int i = 0; i < 4; i += 2) {
                 ip(true, "link", "add", ifs[i], "type", "veth", "peer", "name", ifs[i + 1]);
+                // no IPv6 on them: the kernel's own frames (DAD, MLD, router solicitations) would
+                // arrive with the bench's and be counted as received
+                noIpv6(ifs[i]);
+                noIpv6(ifs[i + 1]);
                 ip(true, "link", "set", ifs[i], "up");
                 ip(true, "link", "set", ifs[i + 1], "up");
             }
@@ -75,6 +79,17 @@ public final class BenchAfPacket implements Runnable {
         } finally {
             ip(false, "link", "del", ifs[0]);
             ip(false, "link", "del", ifs[2]);
+        }
+    }
+
+    private static void noIpv6(String ifname) {
+        java.nio.file.Path f = java.nio.file.Path.of("/proc/sys/net/ipv6/conf", ifname, "disable_ipv6");
+        try {
+            if (java.nio.file.Files.exists(f)) {
+                java.nio.file.Files.writeString(f, "1");
+            }
+        } catch (IOException e) {
+            throw new IllegalStateException("cannot turn IPv6 off on " + ifname + ": " + e.getMessage());
         }
     }
 
