@@ -74,11 +74,16 @@ public final class Mbuf {
             Mempool p = Mempool.ofHandle(m);
             sum += p.segment().get(SHORT, p.offset(m) + DATA_OFF);
         }
-        for (int i = off; i < end; i++) {
-            int m = a[i];
-            Mempool p = Mempool.ofHandle(m);
-            long b = p.offset(m);
+        return sum + firstDataBytes(a, off, n);
+    }
+
+    /** The sum of the first data byte of each of {@code n} mbufs from {@code a[off..)}. */
+    private static int firstDataBytes(int[] a, int off, int n) {
+        int sum = 0;
+        for (int i = off; i < off + n; i++) {
+            Mempool p = Mempool.ofHandle(a[i]); // one lookup: these are the loads that miss
             MemorySegment seg = p.segment();
+            long b = p.offset(a[i]);
             sum += seg.get(ValueLayout.JAVA_BYTE, b + METADATA_SIZE + Short.toUnsignedInt(seg.get(SHORT, b + DATA_OFF)));
         }
         return sum;
@@ -96,22 +101,15 @@ public final class Mbuf {
         }
         Mempool p = Mempool.ofHandle(a[off]);
         MemorySegment seg = p.segment();
-        int sum = 0;
         for (int i = 0; i < n; i++) {
             int m = a[off + i];
             if (Mempool.ofHandle(m) != p) { // mbufs of several pools: one at a time
-                for (int j = off; j < off + n; j++) {
-                    int h = a[j];
-                    Mempool q = Mempool.ofHandle(h);
-                    long b = q.offset(h);
-                    MemorySegment s = q.segment();
-                    sum += s.get(ValueLayout.JAVA_BYTE, b + METADATA_SIZE + Short.toUnsignedInt(s.get(SHORT, b + DATA_OFF)));
-                }
-                return sum;
+                return firstDataBytes(a, off, n);
             }
             long b = p.offset(m);
             scratch[i] = b + METADATA_SIZE + Short.toUnsignedInt(seg.get(SHORT, b + DATA_OFF));
         }
+        int sum = 0;
         for (int i = 0; i < n; i++) {
             sum += seg.get(ValueLayout.JAVA_BYTE, scratch[i]);
         }
