@@ -3,6 +3,7 @@ package io.havnet.cli;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 
 import java.io.PrintWriter;
 import java.io.StringWriter;
@@ -38,6 +39,7 @@ class CliTest {
     }
 
     @Test
+    @Timeout(60) // a ring bench with both sides on one CPU had not ended after a minute
     void badBenchValuesAreOneLineErrors() {
         Run r = run("bench", "fwd", "--packets", "10");
         assertEquals(2, r.code());
@@ -46,6 +48,9 @@ class CliTest {
         r = run("bench", "ring", "--cpus", "0,99");
         assertEquals(2, r.code());
         assertTrue(r.err().startsWith("havnet: --cpus 0,99: this machine has CPUs 0.."), r.err());
+        r = run("bench", "ring", "--cpus", "0,0", "--handles", "20000", "--rounds", "1");
+        assertEquals(2, r.code());
+        assertTrue(r.err().startsWith("havnet: --cpus 0,0: producer and consumer need two different CPUs"), r.err());
         r = run("bench", "ring", "--rounds", "many");
         assertEquals(2, r.code());
         assertTrue(r.err().contains("'many' is not an int"), r.err());

@@ -116,8 +116,20 @@ class NfCommandsTest {
                 out.toString());
         assertEquals(2, r.code());
         assertEquals("havnet: --local '1.2.3' is not an IPv4 address", r.err().strip());
+        Path noDir = dir.resolve("no-such-dir").resolve("o.pcap");
+        r = run("nf", "vlan-pop", "--in", in.toString(), "--out", noDir.toString());
+        assertEquals(2, r.code());
+        assertEquals("havnet: --out " + noDir + ": cannot create it (no such file or directory)", r.err().strip());
+        r = run("nf", "vlan-pop", "--in", in.toString(), "--out", dir.toString());
+        assertEquals(2, r.code());
+        assertEquals("havnet: --out " + dir + " is a directory", r.err().strip());
         r = run("nf");
         assertEquals(2, r.code());
+        r = run("ipsec", "tunnel", "create", "--left", "1.1.1.1", "--right", "1.1.1.2", "--left-subnet", "10.0.0.0/16",
+                "--right-subnet", "10.1.0.0/16", "--out", in.toString());
+        assertEquals(2, r.code());
+        assertEquals("havnet: --out " + in + ": cannot write there (" + in + " exists and is not a directory)",
+                r.err().strip());
         r = run("ipsec", "tunnel", "create", "--left", "1.1.1.1", "--right", "1.1.1.2", "--left-subnet", "10.0.0.0/8",
                 "--right-subnet", "10.1.0.0/16", "--out", dir.toString());
         assertEquals(2, r.code());

@@ -44,6 +44,14 @@ public final class BenchRing implements Runnable {
         if (cpus[0] >= ncpu || cpus[1] >= ncpu || cpus[0] < -1 || cpus[1] < -1) {
             throw new IllegalArgumentException("--cpus " + cpus[0] + "," + cpus[1] + ": this machine has CPUs 0.." + (ncpu - 1));
         }
+        // both sides spin: on one CPU a handle would cross only when the scheduler switches threads
+        if (cpus[0] >= 0 && cpus[0] == cpus[1]) {
+            throw new IllegalArgumentException("--cpus " + cpus[0] + "," + cpus[1]
+                    + ": producer and consumer need two different CPUs (the bench measures a ring between cores)");
+        }
+        if (ncpu < 2) {
+            throw new IllegalArgumentException("bench ring needs two CPUs; this process may use " + ncpu);
+        }
         RingBench bench = new RingBench(handles, rounds, cpus[0], cpus[1]);
         List<RingBench.Result> results = bench.runAll();
         double rtt = bench.cacheLineRoundTripNanos();

@@ -10,7 +10,6 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
@@ -81,7 +80,7 @@ public final class IpsecCommand implements Runnable {
                 write(l, "# left gateway " + left + " (" + leftSubnet + "); its peer is right.yaml\n" + p.left().toYaml());
                 write(r, "# right gateway " + right + " (" + rightSubnet + "); its peer is left.yaml\n" + p.right().toYaml());
             } catch (IOException e) {
-                throw new UncheckedIOException("cannot write to " + out + ": " + e.getMessage(), e);
+                throw new UsageException("--out " + out + ": cannot write there (" + UsageException.ioReason(e) + ")", e);
             }
             spec.commandLine().getOut().printf("wrote %s and %s (SPI %s left->right, %s right->left; keys are secret: mode 600)%n",
                     l, r, p.left().sas().get(0).spiHex(), p.left().sas().get(1).spiHex());

@@ -78,6 +78,31 @@ public final class NfCommand implements Runnable {
 
         abstract NfAgent make(EthDev rx, EthDev tx);
 
+        /**
+         * An output capture that cannot be written is the user's to fix: one line and exit 2, before
+         * any frame is read (it was an I/O failure half-way, exit 1). Creates nothing that was not there.
+         */
+        static void checkWritable(String out) {
+            Path p = Path.of(out);
+            if (Files.isDirectory(p)) {
+                throw new UsageException("--out " + out + " is a directory");
+            }
+            boolean existed = Files.exists(p);
+            try (var ch = Files.newByteChannel(p, java.nio.file.StandardOpenOption.CREATE,
+                    java.nio.file.StandardOpenOption.WRITE)) {
+                // opened: it can be written
+            } catch (java.io.IOException | SecurityException e) {
+                throw new UsageException("--out " + out + ": cannot create it (" + UsageException.ioReason(e) + ")", e);
+            }
+            if (!existed) {
+                try {
+                    Files.deleteIfExists(p);
+                } catch (java.io.IOException e) {
+                    // created just now and cannot be removed: the run writes it anyway
+                }
+            }
+        }
+
         /** Anything to print after the counters (ACL hits). */
         Map<String, Object> extra(NfAgent a) {
             return Map.of();
@@ -94,6 +119,10 @@ public final class NfCommand implements Runnable {
             if (io.in.equals(io.out) || !liveIn && Path.of(io.in).toAbsolutePath().normalize()
                     .equals(Path.of(io.out).toAbsolutePath().normalize())) {
                 throw new UsageException("--in and --out are the same");
+            }
+            boolean liveOut = io.out.startsWith("af_packet:") || io.out.startsWith("tap:");
+            if (!liveOut) {
+                checkWritable(io.out);
             }
             if (liveIn && !(io.duration > 0 && io.duration <= 86_400)) {
                 throw new UsageException("--in " + io.in + " is a live port: give --duration SECONDS (0-86400]");
