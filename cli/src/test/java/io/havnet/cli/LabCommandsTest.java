@@ -282,6 +282,10 @@ class LabCommandsTest {
         assertTrue(r.err().startsWith("havnet: " + cmds + ":2: unknown forwarding mode 'teleport' (expected macswap"),
                 r.err());
         assertFalse(r.out().contains("testpmd> start"), "stops at the first bad line");
+        Files.writeString(cmds, "sleep 99999999999\n");
+        r = run("testpmd", "--cmdfile", cmds.toString());
+        assertEquals(2, r.code());
+        assertEquals("havnet: " + cmds + ":1: sleep 99999999999 is too large", r.err().strip());
     }
 
     @Test

@@ -136,6 +136,9 @@ public final class Testpmd {
         try {
             return Integer.parseInt(s);
         } catch (NumberFormatException e) {
+            if (s.matches("[+-]?[0-9]+")) {
+                throw new IllegalArgumentException(what + " " + s + " is " + (s.startsWith("-") ? "too small" : "too large"));
+            }
             throw new IllegalArgumentException(what + " '" + s + "' is not a number");
         }
     }
