@@ -318,6 +318,10 @@ class LabCommandsTest {
         CliTest.Run r = run("vf", "--connect", "127.0.0.1:1", "show", "pf0");
         assertEquals(1, r.code());
         assertTrue(r.err().startsWith("havnet: error: cannot reach 127.0.0.1:1: connection refused"), r.err());
+        r = run("vf", "--connect", "no-such-host.invalid:9090", "show", "pf0"); // .invalid never resolves (RFC 2606)
+        assertEquals(1, r.code());
+        assertTrue(r.err().startsWith("havnet: error: cannot reach no-such-host.invalid:9090: unknown host no-such-host.invalid"),
+                r.err());
     }
 
     @Test

@@ -84,12 +84,24 @@ public final class VfCommand implements Runnable {
             }
             return r.body();
         } catch (IOException ex) {
-            throw new IllegalStateException("cannot reach " + connect + ": " + (ex instanceof java.net.ConnectException
+            throw new IllegalStateException("cannot reach " + connect + ": " + (unresolved(ex)
+                    ? "unknown host " + connect.substring(0, connect.lastIndexOf(':'))
+                    : ex instanceof java.net.ConnectException
                     ? "connection refused (is a host running there with --metrics-port?)"
                     : ex.getMessage() == null ? ex.getClass().getSimpleName() : ex.getMessage()));
         } catch (InterruptedException ex) {
             Thread.currentThread().interrupt();
             throw new IllegalStateException("interrupted");
         }
+    }
+
+    /** True when the failure is a name that does not resolve (the client reports it as a failed connect). */
+    private static boolean unresolved(Throwable t) {
+        for (Throwable c = t; c != null; c = c.getCause()) {
+            if (c instanceof java.nio.channels.UnresolvedAddressException || c instanceof java.net.UnknownHostException) {
+                return true;
+            }
+        }
+        return false;
     }
 }
