@@ -53,6 +53,7 @@ public final class ScenarioLoader {
         List<Scenario.VmConf> vms = new ArrayList<>();
         Set<String> names = new HashSet<>();
         Set<String> taps = new HashSet<>();
+        Map<String, String> macs = new java.util.HashMap<>(); // "MAC/VLAN" -> the VM that has it
         int sriov = 0;
         for (ConfigNode v : f.get("vms").list()) {
             Map<String, ConfigNode> m = v.map(VM);
@@ -64,6 +65,13 @@ public final class ScenarioLoader {
                 }
                 if (!names.add(c.name())) {
                     throw v.error("name: '" + c.name() + "' is used twice");
+                }
+                if (c.mac() != null) { // one station per address and VLAN: the NIC's filters and the vSwitch know one
+                    String other = macs.putIfAbsent(c.mac() + "/" + c.vlan(), c.name());
+                    if (other != null) {
+                        throw v.error("mac " + c.mac() + (c.vlan() >= 0 ? " on VLAN " + c.vlan() : "")
+                                + " is already " + other + "'s");
+                    }
                 }
                 if (c.path() == IoPath.SRIOV) {
                     sriov++;

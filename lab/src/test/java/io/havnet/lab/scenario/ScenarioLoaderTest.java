@@ -85,6 +85,12 @@ class ScenarioLoaderTest {
         assertTrue(error("host: {vfs: 99}\nvms:\n  - {name: a, path: vswitch}\n").contains("host.vfs: 99 is out of range"));
         assertTrue(error("vms:\n  - {name: a, path: vswitch, memory: lots}\n").contains("vms[0].memory: 'lots' is not a size"));
         assertTrue(error("vms:\n  - {name: a, path: vswitch}\n  - {name: a, path: vmdq}\n").contains("'a' is used twice"));
+        assertTrue(error("vms:\n  - {name: a, path: vswitch, mac: '02:00:00:00:00:10'}\n"
+                + "  - {name: b, path: sriov, mac: '02:00:00:00:00:10'}\n").contains("mac 02:00:00:00:00:10 is already a's"));
+        assertTrue(error("vms:\n  - {name: a, path: vmdq, mac: '02:00:00:00:00:0e', count: 3}\n"
+                + "  - {name: b, path: sriov, mac: '02:00:00:00:00:10'}\n").contains("mac 02:00:00:00:00:10 is already a-2's"));
+        assertEquals(2, parse("vms:\n  - {name: a, path: sriov, mac: '02:00:00:00:00:10', vlan: 10}\n"
+                + "  - {name: b, path: sriov, mac: '02:00:00:00:00:10', vlan: 20}\n").vms().size(), "one address on two VLANs");
         assertTrue(error("host: {vfs: 1}\nvms:\n  - {name: a, path: sriov, count: 2}\n")
                 .contains("2 VMs on sriov but host.vfs is 1"));
         assertTrue(error("vms:\n  - {name: a, path: vswitch, mac: ff:ff:ff:ff:ff:ff}\n").contains("not a unicast address"));
