@@ -58,8 +58,8 @@ public final class RingBench {
 
     /** Producer and consumer sides of one variant. */
     private interface Side {
-        /** Moves {@code count} handles (chunk {@code first}); returns the sum of the handles moved. */
-        long run(long first, int count);
+        /** Moves {@code count} handles; returns the sum of the handles moved. */
+        long run(int count);
     }
 
     private record Variant(String name, int burst, java.util.function.Supplier<Side[]> make) {}
@@ -148,7 +148,7 @@ public final class RingBench {
             awaitGo(go, lock);
             long s = 0;
             for (long v = 0; v < n; v += CHUNK) {
-                s += sides[0].run(v, CHUNK);
+                s += sides[0].run(CHUNK);
             }
             sums[0] = s;
         });
@@ -157,7 +157,7 @@ public final class RingBench {
             awaitGo(go, lock);
             long s = 0;
             for (long v = 0; v < n; v += CHUNK) {
-                s += sides[1].run(v, CHUNK);
+                s += sides[1].run(CHUNK);
             }
             sums[1] = s;
             end[0] = System.nanoTime();
@@ -266,7 +266,7 @@ public final class RingBench {
         }
 
         @Override
-        public long run(long first, int count) {
+        public long run(int count) {
             final Ring r = ring;
             final int[] h = HANDLES;
             long sum = 0;
@@ -301,7 +301,7 @@ public final class RingBench {
         }
 
         @Override
-        public long run(long first, int count) {
+        public long run(int count) {
             final Ring r = ring;
             final int[] b = buf;
             long sum = 0;
@@ -326,7 +326,7 @@ public final class RingBench {
     // ----------------------------------------------------------------- JCTools peers
 
     private static Side[] jctools(Queue<Integer> q) {
-        Side p = (first, count) -> {
+        Side p = count -> {
             long sum = 0;
             for (int i = 0; i < count; i++) {
                 Integer box = BOXES[i];
@@ -338,7 +338,7 @@ public final class RingBench {
             }
             return sum;
         };
-        Side c = (first, count) -> {
+        Side c = count -> {
             long sum = 0;
             int left = count;
             int spin = 1;
@@ -370,7 +370,7 @@ public final class RingBench {
             }
 
             @Override
-            public long run(long first, int count) {
+            public long run(int count) {
                 next = 0;
                 sum = 0;
                 int spin = 1;
@@ -392,7 +392,7 @@ public final class RingBench {
             }
 
             @Override
-            public long run(long first, int count) {
+            public long run(int count) {
                 sum = 0;
                 got = 0;
                 int spin = 1;

@@ -23,7 +23,8 @@ import java.util.function.BiFunction;
 public final class PcapRun {
     private PcapRun() {}
 
-    static boolean live(String spec) {
+    /** True when {@code spec} names a live port ({@code af_packet:IF}, {@code tap:IF}) rather than a capture file. */
+    public static boolean live(String spec) {
         return spec.startsWith("af_packet:") || spec.startsWith("tap:");
     }
 

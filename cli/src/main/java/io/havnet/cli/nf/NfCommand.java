@@ -112,7 +112,7 @@ public final class NfCommand implements Runnable {
 
         @Override
         public void run() {
-            boolean liveIn = io.in.startsWith("af_packet:") || io.in.startsWith("tap:");
+            boolean liveIn = PcapRun.live(io.in);
             if (!liveIn && !Files.isRegularFile(Path.of(io.in))) {
                 throw new UsageException("--in " + io.in + ": no such file");
             }
@@ -120,8 +120,7 @@ public final class NfCommand implements Runnable {
                     .equals(Path.of(io.out).toAbsolutePath().normalize())) {
                 throw new UsageException("--in and --out are the same");
             }
-            boolean liveOut = io.out.startsWith("af_packet:") || io.out.startsWith("tap:");
-            if (!liveOut) {
+            if (!PcapRun.live(io.out)) {
                 checkWritable(io.out);
             }
             if (liveIn && !(io.duration > 0 && io.duration <= 86_400)) {

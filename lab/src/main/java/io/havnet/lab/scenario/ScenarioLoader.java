@@ -9,6 +9,7 @@ import io.havnet.nfv.config.ConfigNode;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
@@ -53,7 +54,7 @@ public final class ScenarioLoader {
         List<Scenario.VmConf> vms = new ArrayList<>();
         Set<String> names = new HashSet<>();
         Set<String> taps = new HashSet<>();
-        Map<String, String> macs = new java.util.HashMap<>(); // "MAC/VLAN" -> the VM that has it
+        Map<String, String> macs = new HashMap<>(); // "MAC/VLAN" -> the VM that has it
         int sriov = 0;
         for (ConfigNode v : f.get("vms").list()) {
             Map<String, ConfigNode> m = v.map(VM);
