@@ -33,7 +33,7 @@ public final class MpmcRing extends Ring {
             return false;
         }
         int h = (int) (r >>> 32);
-        slots[PAD + (h & mask)] = handle;
+        put(h, handle);
         mpPublish(h, 1);
         return true;
     }
@@ -45,7 +45,7 @@ public final class MpmcRing extends Ring {
             return EMPTY;
         }
         int h = (int) (r >>> 32);
-        int v = slots[PAD + (h & mask)];
+        int v = get(h);
         mcRelease(h, 1);
         return v;
     }

@@ -33,7 +33,7 @@ public final class MpscRing extends Ring {
             return false;
         }
         int h = (int) (r >>> 32);
-        slots[PAD + (h & mask)] = handle;
+        put(h, handle);
         mpPublish(h, 1);
         return true;
     }
@@ -43,7 +43,7 @@ public final class MpscRing extends Ring {
         if (scReserve(1, false) == 0) {
             return EMPTY;
         }
-        int v = slots[PAD + (consHead & mask)];
+        int v = get(consHead);
         scRelease(1);
         return v;
     }

@@ -1,7 +1,11 @@
 package io.havnet.dataplane.ring;
 
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
+import java.lang.ref.Reference;
 
 /**
  * A fixed-capacity FIFO of {@code int} handles; see the package documentation for the memory
@@ -40,14 +44,27 @@ public abstract sealed class Ring extends RingPad2 permits SpscRing, MpscRing, S
     }
 
     /**
-     * Slots start {@value} ints into the array and end as far before its end: the array header
-     * (read by every bounds check) and neighbouring objects never share a cache line with slots
-     * the other side writes.
+     * Every slot access goes through this one segment over all memory at the slots' raw address:
+     * a constant segment, so the JIT folds its bounds and liveness checks (an index is masked
+     * into the ring, it cannot leave it). Restricted ({@code reinterpret}): the launcher and the
+     * tests enable native access.
      */
-    static final int PAD = 16;
+    static final MemorySegment ALL = MemorySegment.NULL.reinterpret(Long.MAX_VALUE);
+    static final ValueLayout.OfInt SLOT = ValueLayout.JAVA_INT_UNALIGNED;
+    /** Slot memory starts on a cache line and spans whole lines: the line size, with margin. */
+    static final int LINE = 64;
 
     final String name;
-    final int[] slots;
+    /**
+     * The slots, off the heap, slot 0 on a 64-byte line (as DPDK aligns {@code rte_ring} memory
+     * to {@code RTE_CACHE_LINE_SIZE}), a free line before and after. A heap array lies wherever
+     * the heap puts it, 8-byte aligned: a burst of 32 handles then spans three lines, not two,
+     * and the line two bursts share crosses between the cores twice. Freed by the GC with the
+     * ring ({@link #mem} is reachable while {@code this} is).
+     */
+    final MemorySegment mem;
+    /** Raw address of slot 0. */
+    final long base;
     final int mask;
     final int capacity;
 
@@ -56,7 +73,8 @@ public abstract sealed class Ring extends RingPad2 permits SpscRing, MpscRing, S
         this.name = name;
         this.capacity = capacity;
         this.mask = capacity - 1;
-        this.slots = new int[capacity + 2 * PAD];
+        this.mem = Arena.ofAuto().allocate(4L * capacity + 2 * LINE, LINE);
+        this.base = mem.address() + LINE;
     }
 
     static void checkCapacity(String name, int capacity) {
@@ -124,19 +142,34 @@ public abstract sealed class Ring extends RingPad2 permits SpscRing, MpscRing, S
     final void copyIn(int head, int[] src, int off, int n) {
         int idx = head & mask;
         int first = Math.min(n, capacity - idx);
-        System.arraycopy(src, off, slots, PAD + idx, first);
+        MemorySegment.copy(src, off, ALL, SLOT, base + 4L * idx, first);
         if (n > first) {
-            System.arraycopy(src, off + first, slots, PAD, n - first);
+            MemorySegment.copy(src, off + first, ALL, SLOT, base, n - first);
         }
+        Reference.reachabilityFence(mem);
     }
 
     final void copyOut(int head, int[] dst, int off, int n) {
         int idx = head & mask;
         int first = Math.min(n, capacity - idx);
-        System.arraycopy(slots, PAD + idx, dst, off, first);
+        MemorySegment.copy(ALL, SLOT, base + 4L * idx, dst, off, first);
         if (n > first) {
-            System.arraycopy(slots, PAD, dst, off + first, n - first);
+            MemorySegment.copy(ALL, SLOT, base, dst, off + first, n - first);
         }
+        Reference.reachabilityFence(mem);
+    }
+
+    /** Writes one slot. */
+    final void put(int counter, int handle) {
+        ALL.set(SLOT, base + 4L * (counter & mask), handle);
+        Reference.reachabilityFence(mem);
+    }
+
+    /** Reads one slot. */
+    final int get(int counter) {
+        int v = ALL.get(SLOT, base + 4L * (counter & mask));
+        Reference.reachabilityFence(mem);
+        return v;
     }
 
     static void checkArgs(int[] a, int off, int n) {

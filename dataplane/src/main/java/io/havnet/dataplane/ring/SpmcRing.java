@@ -31,7 +31,7 @@ public final class SpmcRing extends Ring {
         if (spReserve(1, false) == 0) {
             return false;
         }
-        slots[PAD + (prodHead & mask)] = handle;
+        put(prodHead, handle);
         spPublish(1);
         return true;
     }
@@ -43,7 +43,7 @@ public final class SpmcRing extends Ring {
             return EMPTY;
         }
         int h = (int) (r >>> 32);
-        int v = slots[PAD + (h & mask)];
+        int v = get(h);
         mcRelease(h, 1);
         return v;
     }

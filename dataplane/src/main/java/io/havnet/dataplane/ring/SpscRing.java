@@ -31,7 +31,7 @@ public final class SpscRing extends Ring {
         if (spReserve(1, false) == 0) {
             return false;
         }
-        slots[PAD + (prodHead & mask)] = handle;
+        put(prodHead, handle);
         spPublish(1);
         return true;
     }
@@ -41,7 +41,7 @@ public final class SpscRing extends Ring {
         if (scReserve(1, false) == 0) {
             return EMPTY;
         }
-        int v = slots[PAD + (consHead & mask)];
+        int v = get(consHead);
         scRelease(1);
         return v;
     }

@@ -8,7 +8,8 @@
  * <h2>Ordering argument</h2>
  * A ring has a producer pair (head, tail) and a consumer pair (head, tail), all free-running
  * 32-bit counters (they wrap; differences are taken in {@code int} arithmetic, so a capacity of
- * at most 2^30 keeps them exact). Slot {@code i} is {@code slots[PAD + (i & mask)]}.
+ * at most 2^30 keeps them exact). Slot {@code i} is the int at
+ * {@code base + 4 * (i & mask)}, off the heap.
  * <ol>
  *   <li>A producer first <em>reserves</em> {@code [head, head+n)}: single producers just advance
  *       their private head, multi producers CAS {@code prodHead}. Free space is computed against
@@ -29,7 +30,9 @@
  * <h2>Layout</h2>
  * Producer fields, consumer fields and the immutable fields sit on separate 128-byte padded
  * blocks (class-hierarchy padding, as JCTools does) so the producer's and consumer's cores never
- * false-share a line; {@code RingLayoutTest} checks the offsets.
+ * false-share a line; {@code RingLayoutTest} checks the offsets. The slots are off the heap,
+ * slot 0 on a 64-byte line, so a burst of 32 handles fills exactly two lines and no line holds
+ * handles of two bursts (see {@code Ring#mem}).
  *
  * <h2>Progress</h2>
  * Like {@code rte_ring}, the multi-producer/consumer variants are not lock-free: a thread
