@@ -51,7 +51,7 @@ public abstract sealed class Ring extends RingPad2 permits SpscRing, MpscRing, S
      */
     static final MemorySegment ALL = MemorySegment.NULL.reinterpret(Long.MAX_VALUE);
     static final ValueLayout.OfInt SLOT = ValueLayout.JAVA_INT_UNALIGNED;
-    /** Slot memory starts on a cache line and spans whole lines: the line size, with margin. */
+    /** The cache line: slot 0's alignment, and the free margin before and after the slots. */
     static final int LINE = 64;
 
     final String name;

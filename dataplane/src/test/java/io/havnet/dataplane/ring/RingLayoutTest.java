@@ -20,11 +20,11 @@ class RingLayoutTest {
         long prodHead = offset(u, RingProducerFields.class, "prodHead");
         long consTail = offset(u, RingConsumerFields.class, "consTail");
         long consHead = offset(u, RingConsumerFields.class, "consHead");
-        long slots = offset(u, Ring.class, "base");
+        long immutable = offset(u, Ring.class, "base");
         assertTrue(Math.abs(prodTail - prodHead) < 64, "producer fields share a line");
         assertTrue(Math.abs(consTail - consHead) < 64, "consumer fields share a line");
         assertTrue(consTail - prodTail >= 128, "producer/consumer distance " + (consTail - prodTail));
-        assertTrue(slots - consTail >= 128, "consumer/immutable distance " + (slots - consTail));
+        assertTrue(immutable - consTail >= 128, "consumer/immutable distance " + (immutable - consTail));
         assertTrue(prodHead >= 128, "producer fields must not share a line with the object header");
     }
 
