@@ -8,11 +8,16 @@ import org.jctools.queues.MessagePassingQueue;
 import org.jctools.queues.MpmcArrayQueue;
 import org.jctools.queues.SpscArrayQueue;
 
+import java.io.IOException;
+import java.io.InputStream;
+import java.lang.invoke.MethodHandle;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.MethodType;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Queue;
+import java.util.function.Supplier;
 
 /**
  * {@code havnet bench ring}: a producer and a consumer on two cores move handles through a ring;
@@ -62,17 +67,17 @@ public final class RingBench {
         long run(int count);
     }
 
-    private record Variant(String name, int burst, java.util.function.Supplier<Side[]> make) {}
+    private record Variant(String name, int burst, Supplier<Side[]> make) {}
 
     public List<Result> runAll() {
         List<Variant> vs = new ArrayList<>();
-        vs.add(new Variant("havnet-spsc", 32, () -> havnet(new SpscRing("bench", CAPACITY), 32)));
-        vs.add(new Variant("havnet-spsc", 1, () -> havnet(new SpscRing("bench", CAPACITY), 1)));
-        vs.add(new Variant("havnet-mpmc", 32, () -> havnet(new MpmcRing("bench", CAPACITY), 32)));
-        vs.add(new Variant("havnet-mpmc", 1, () -> havnet(new MpmcRing("bench", CAPACITY), 1)));
-        vs.add(new Variant("jctools-spsc", 1, () -> jctools(new SpscArrayQueue<>(CAPACITY))));
-        vs.add(new Variant("jctools-spsc", 32, () -> jctoolsBatch(new SpscArrayQueue<>(CAPACITY), 32)));
-        vs.add(new Variant("jctools-mpmc", 1, () -> jctools(new MpmcArrayQueue<>(CAPACITY))));
+        vs.add(havnet("havnet-spsc", 32, () -> new SpscRing("bench", CAPACITY)));
+        vs.add(havnet("havnet-spsc", 1, () -> new SpscRing("bench", CAPACITY)));
+        vs.add(havnet("havnet-mpmc", 32, () -> new MpmcRing("bench", CAPACITY)));
+        vs.add(havnet("havnet-mpmc", 1, () -> new MpmcRing("bench", CAPACITY)));
+        vs.add(jctools("jctools-spsc", 1, () -> new SpscArrayQueue<>(CAPACITY)));
+        vs.add(jctools("jctools-spsc", 32, () -> new SpscArrayQueue<>(CAPACITY)));
+        vs.add(jctools("jctools-mpmc", 1, () -> new MpmcArrayQueue<>(CAPACITY)));
         for (Variant v : vs) { // warm-up: compile both sides of every variant
             runRound(v.make().get(), Math.min(handles, 4L << 20));
             runRound(v.make().get(), Math.min(handles, 4L << 20));
@@ -245,8 +250,13 @@ public final class RingBench {
         }
     }
 
-    private static Side[] havnet(Ring ring, int burst) {
-        return new Side[] {new HavnetProducer(ring, burst), new HavnetConsumer(ring, burst)};
+    private static Variant havnet(String name, int burst, Supplier<Ring> ring) {
+        MethodHandle producer = ownCopy(HavnetProducer.class, Ring.class, int.class);
+        MethodHandle consumer = ownCopy(HavnetConsumer.class, Ring.class, int.class);
+        return new Variant(name, burst, () -> {
+            Ring r = ring.get();
+            return new Side[] {make(producer, r, burst), make(consumer, r, burst)};
+        });
     }
 
     /**
@@ -325,25 +335,60 @@ public final class RingBench {
 
     // ----------------------------------------------------------------- JCTools peers
 
-    private static Side[] jctools(Queue<Integer> q) {
-        Side p = count -> {
+    /**
+     * A JCTools variant: {@code offer}/{@code poll} one element at a time (burst 1), or the batch
+     * API {@code fill}/{@code drain} (any other burst).
+     */
+    private static Variant jctools(String name, int burst, Supplier<MessagePassingQueue<Integer>> queue) {
+        boolean batch = burst > 1;
+        MethodHandle producer = batch ? ownCopy(JctoolsFillProducer.class, MessagePassingQueue.class, int.class)
+                : ownCopy(JctoolsProducer.class, MessagePassingQueue.class, int.class);
+        MethodHandle consumer = batch ? ownCopy(JctoolsDrainConsumer.class, MessagePassingQueue.class, int.class)
+                : ownCopy(JctoolsConsumer.class, MessagePassingQueue.class, int.class);
+        return new Variant(name, burst, () -> {
+            MessagePassingQueue<Integer> q = queue.get();
+            return new Side[] {make(producer, q, burst), make(consumer, q, burst)};
+        });
+    }
+
+    private static final class JctoolsProducer implements Side {
+        private final MessagePassingQueue<Integer> q;
+
+        JctoolsProducer(MessagePassingQueue<Integer> q, int burst) {
+            this.q = q;
+        }
+
+        @Override
+        public long run(int count) {
+            final MessagePassingQueue<Integer> queue = q;
             long sum = 0;
             for (int i = 0; i < count; i++) {
                 Integer box = BOXES[i];
                 int spin = 1;
-                while (!q.offer(box)) {
+                while (!queue.offer(box)) {
                     spin = backoff(spin);
                 }
                 sum += i;
             }
             return sum;
-        };
-        Side c = count -> {
+        }
+    }
+
+    private static final class JctoolsConsumer implements Side {
+        private final MessagePassingQueue<Integer> q;
+
+        JctoolsConsumer(MessagePassingQueue<Integer> q, int burst) {
+            this.q = q;
+        }
+
+        @Override
+        public long run(int count) {
+            final MessagePassingQueue<Integer> queue = q;
             long sum = 0;
             int left = count;
             int spin = 1;
             while (left > 0) {
-                Integer v = q.poll();
+                Integer v = queue.poll();
                 if (v == null) {
                     spin = backoff(spin);
                     continue;
@@ -353,56 +398,114 @@ public final class RingBench {
                 left--;
             }
             return sum;
-        };
-        return new Side[] {p, c};
+        }
     }
 
-    private static Side[] jctoolsBatch(MessagePassingQueue<Integer> q, int burst) {
-        final class Producer implements Side, MessagePassingQueue.Supplier<Integer> {
-            int next;
-            long sum;
+    /**
+     * {@code fill} asks a supplier for each element, so the producer's count and checksum live in
+     * memory, written once per element; the consumer's likewise. They live in the middle of an
+     * array of their own ({@link #STATE}), 128 bytes from anything else: as two plain objects
+     * allocated one after the other they shared a cache line, and each side's writes pulled the
+     * line from the other core once per element — a cost of the harness, not of the queue.
+     */
+    private static final class JctoolsFillProducer implements Side, MessagePassingQueue.Supplier<Integer> {
+        private final MessagePassingQueue<Integer> q;
+        private final int burst;
+        private final long[] state = new long[2 * STATE + 2];
 
-            @Override
-            public Integer get() {
-                int i = next++;
-                sum += i;
-                return BOXES[i];
-            }
-
-            @Override
-            public long run(int count) {
-                next = 0;
-                sum = 0;
-                int spin = 1;
-                while (next < count) {
-                    int k = q.fill(this, Math.min(burst, count - next));
-                    spin = k == 0 ? backoff(spin) : 1;
-                }
-                return sum;
-            }
+        JctoolsFillProducer(MessagePassingQueue<Integer> q, int burst) {
+            this.q = q;
+            this.burst = burst;
         }
-        final class Consumer implements Side, MessagePassingQueue.Consumer<Integer> {
-            long sum;
-            int got;
 
-            @Override
-            public void accept(Integer v) {
-                sum += v;
-                got++;
-            }
-
-            @Override
-            public long run(int count) {
-                sum = 0;
-                got = 0;
-                int spin = 1;
-                while (got < count) {
-                    int k = q.drain(this, Math.min(burst, count - got));
-                    spin = k == 0 ? backoff(spin) : 1;
-                }
-                return sum;
-            }
+        @Override
+        public Integer get() {
+            long[] st = state;
+            int i = (int) st[STATE]++;
+            st[STATE + 1] += i;
+            return BOXES[i];
         }
-        return new Side[] {new Producer(), new Consumer()};
+
+        @Override
+        public long run(int count) {
+            long[] st = state;
+            st[STATE] = 0;
+            st[STATE + 1] = 0;
+            int spin = 1;
+            while (st[STATE] < count) {
+                int k = q.fill(this, Math.min(burst, count - (int) st[STATE]));
+                spin = k == 0 ? backoff(spin) : 1;
+            }
+            return st[STATE + 1];
+        }
+    }
+
+    private static final class JctoolsDrainConsumer implements Side, MessagePassingQueue.Consumer<Integer> {
+        private final MessagePassingQueue<Integer> q;
+        private final int burst;
+        private final long[] state = new long[2 * STATE + 2];
+
+        JctoolsDrainConsumer(MessagePassingQueue<Integer> q, int burst) {
+            this.q = q;
+            this.burst = burst;
+        }
+
+        @Override
+        public void accept(Integer v) {
+            long[] st = state;
+            st[STATE] += v;
+            st[STATE + 1]++;
+        }
+
+        @Override
+        public long run(int count) {
+            long[] st = state;
+            st[STATE] = 0;
+            st[STATE + 1] = 0;
+            int spin = 1;
+            while (st[STATE + 1] < count) {
+                int k = q.drain(this, Math.min(burst, count - (int) st[STATE + 1]));
+                spin = k == 0 ? backoff(spin) : 1;
+            }
+            return st[STATE];
+        }
+    }
+
+    /** Index of a side's first state word: 16 longs (128 bytes) of the array lie before it, 16 after. */
+    private static final int STATE = 16;
+
+    // ----------------------------------------------------------------- one copy of the code per variant
+
+    /**
+     * A copy of {@code template}, defined from its class file as a hidden class of its own: the same
+     * code, but its own profile and its own compiled code — what JMH gets by forking a JVM per
+     * benchmark, while the rounds of all variants still take turns in one run. With one class for
+     * all, the JIT compiled a side's loop for whichever variants had run by then (havnet's SPSC
+     * and MPMC rings, bursts of 1 and 32; JCTools' SPSC and MPMC queues behind one call site), and
+     * which code a variant got changed from one JVM to the next.
+     */
+    private static MethodHandle ownCopy(Class<? extends Side> template, Class<?>... params) {
+        String file = template.getName().substring(template.getPackageName().length() + 1) + ".class";
+        try (InputStream in = template.getResourceAsStream(file)) {
+            if (in == null) {
+                throw new IllegalStateException("ring bench: class file " + file + " not found");
+            }
+            MethodHandles.Lookup copy = MethodHandles.lookup()
+                    .defineHiddenClass(in.readAllBytes(), true, MethodHandles.Lookup.ClassOption.NESTMATE);
+            return copy.findConstructor(copy.lookupClass(), MethodType.methodType(void.class, params))
+                    .asType(MethodType.methodType(Side.class, params));
+        } catch (IOException | ReflectiveOperationException e) {
+            throw new IllegalStateException("ring bench: cannot copy " + template.getSimpleName() + ": " + e, e);
+        }
+    }
+
+    private static Side make(MethodHandle constructor, Object queue, int burst) {
+        try {
+            return (Side) constructor.invoke(queue, burst);
+        } catch (RuntimeException | Error e) {
+            throw e;
+        } catch (Throwable e) {
+            throw new IllegalStateException(e);
+        }
     }
 }
