@@ -8,11 +8,8 @@ import org.jctools.queues.MessagePassingQueue;
 import org.jctools.queues.MpmcArrayQueue;
 import org.jctools.queues.SpscArrayQueue;
 
-import java.io.IOException;
-import java.io.InputStream;
 import java.lang.invoke.MethodHandle;
 import java.lang.invoke.MethodHandles;
-import java.lang.invoke.MethodType;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -474,38 +471,12 @@ public final class RingBench {
     /** Index of a side's first state word: 16 longs (128 bytes) of the array lie before it, 16 after. */
     private static final int STATE = 16;
 
-    // ----------------------------------------------------------------- one copy of the code per variant
-
-    /**
-     * A copy of {@code template}, defined from its class file as a hidden class of its own: the same
-     * code, but its own profile and its own compiled code — what JMH gets by forking a JVM per
-     * benchmark, while the rounds of all variants still take turns in one run. With one class for
-     * all, the JIT compiled a side's loop for whichever variants had run by then (havnet's SPSC
-     * and MPMC rings, bursts of 1 and 32; JCTools' SPSC and MPMC queues behind one call site), and
-     * which code a variant got changed from one JVM to the next.
-     */
+    /** A copy of {@code template} for one variant (see {@link OwnCode}). */
     private static MethodHandle ownCopy(Class<? extends Side> template, Class<?>... params) {
-        String file = template.getName().substring(template.getPackageName().length() + 1) + ".class";
-        try (InputStream in = template.getResourceAsStream(file)) {
-            if (in == null) {
-                throw new IllegalStateException("ring bench: class file " + file + " not found");
-            }
-            MethodHandles.Lookup copy = MethodHandles.lookup()
-                    .defineHiddenClass(in.readAllBytes(), true, MethodHandles.Lookup.ClassOption.NESTMATE);
-            return copy.findConstructor(copy.lookupClass(), MethodType.methodType(void.class, params))
-                    .asType(MethodType.methodType(Side.class, params));
-        } catch (IOException | ReflectiveOperationException e) {
-            throw new IllegalStateException("ring bench: cannot copy " + template.getSimpleName() + ": " + e, e);
-        }
+        return OwnCode.constructor(MethodHandles.lookup(), template, Side.class, params);
     }
 
     private static Side make(MethodHandle constructor, Object queue, int burst) {
-        try {
-            return (Side) constructor.invoke(queue, burst);
-        } catch (RuntimeException | Error e) {
-            throw e;
-        } catch (Throwable e) {
-            throw new IllegalStateException(e);
-        }
+        return OwnCode.make(constructor, Side.class, queue, burst);
     }
 }
