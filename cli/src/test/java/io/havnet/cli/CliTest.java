@@ -114,4 +114,44 @@ class CliTest {
         assertEquals(2, r.code());
         assertEquals("havnet: unknown value 'sr-iov' (expected vswitch, vmdq, sriov)", r.err().strip());
     }
+
+    /** {@code ./havnet jmh}: JMH's command line, but a wrong argument is one line and exit 2. */
+    @Test
+    @Timeout(60)
+    void jmhWrongArgumentsAreOneLineErrorsWithExit2() throws Exception {
+        Run r = jmh("NoSuchBenchmark");
+        assertEquals(2, r.code(), r.err());
+        assertEquals("havnet jmh: no benchmark matches NoSuchBenchmark (./havnet jmh -l lists them)", r.err().strip());
+        r = jmh("-nosuchoption", "RingJmh");
+        assertEquals(2, r.code(), r.err());
+        assertTrue(r.err().startsWith("havnet jmh: ") && r.err().strip().lines().count() == 1, r.err());
+        r = jmh("-f", "many", "RingJmh");
+        assertEquals(2, r.code(), r.err());
+        assertTrue(r.err().startsWith("havnet jmh: Cannot parse argument 'many'") && r.err().strip().lines().count() == 1,
+                r.err());
+        r = jmh("-l");
+        assertEquals(0, r.code(), r.err());
+        assertTrue(r.out().contains("io.havnet.bench.jmh.RingJmh.spsc"), r.out());
+    }
+
+    /** Runs the launcher's {@code jmh} entry point in a JVM of its own (JMH ends with System.exit). */
+    private static Run jmh(String... args) throws Exception {
+        java.util.List<String> cmd = new java.util.ArrayList<>(java.util.List.of(
+                java.nio.file.Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "--enable-native-access=ALL-UNNAMED", "-cp", System.getProperty("java.class.path"),
+                "io.havnet.bench.jmh.JmhMain"));
+        cmd.addAll(java.util.List.of(args));
+        Process p = new ProcessBuilder(cmd).start();
+        var out = java.util.concurrent.CompletableFuture.supplyAsync(() -> readAll(p.getInputStream()));
+        String err = readAll(p.getErrorStream());
+        return new Run(p.waitFor(), out.get(), err);
+    }
+
+    private static String readAll(java.io.InputStream in) {
+        try {
+            return new String(in.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
 }
