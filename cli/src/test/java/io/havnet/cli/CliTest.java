@@ -71,6 +71,15 @@ class CliTest {
         }
         assertTrue(names.containsAll(Set.of("havnet-spsc/32", "jctools-spsc/1", "havnet-mpmc/32", "jctools-mpmc/1")),
                 names.toString());
+        double havnet = 0;
+        double jctools = 0;
+        for (JsonNode res : j.get("results")) {
+            String n = res.get("name").asText() + "/" + res.get("burst").asInt();
+            havnet = n.equals("havnet-spsc/32") ? res.get("ns_per_handle").asDouble() : havnet;
+            jctools = n.equals("jctools-spsc/1") ? res.get("ns_per_handle").asDouble() : jctools;
+        }
+        assertEquals(jctools / havnet, j.get("spsc_speedup_over_jctools").asDouble(), 0.01 * jctools / havnet,
+                "the speed-up is JCTools' offer/poll time over havnet's burst-32 time");
     }
 
     @Test

@@ -55,6 +55,7 @@ public final class BenchRing implements Runnable {
         RingBench bench = new RingBench(handles, rounds, cpus[0], cpus[1]);
         List<RingBench.Result> results = bench.runAll();
         double rtt = bench.cacheLineRoundTripNanos();
+        double ratio = ratio(results);
         PrintWriter out = spec.commandLine().getOut();
         if (json) {
             Map<String, Object> m = new LinkedHashMap<>();
@@ -63,6 +64,7 @@ public final class BenchRing implements Runnable {
             m.put("consumer_cpu", cpus[1]);
             m.put("pinned", bench.pinNotice() == null);
             m.put("cacheline_round_trip_ns", io.havnet.bench.Measure.r3(rtt));
+            m.put("spsc_speedup_over_jctools", io.havnet.bench.Measure.r3(ratio));
             m.put("results", results.stream().map(RingBench.Result::toMap).toList());
             out.println(Json.write(m));
             return;
@@ -76,6 +78,21 @@ public final class BenchRing implements Runnable {
                     String.format(Locale.ROOT, "%.2f", r.minNsPerHandle()), String.format(Locale.ROOT, "%.1f", r.mops()));
         }
         t.print(out);
+        out.printf(Locale.ROOT, "havnet SPSC at burst 32 against JCTools SpscArrayQueue offer/poll: %.2fx as fast%n", ratio);
         out.printf(Locale.ROOT, "cache-line round trip between the two CPUs (ping-pong): %.0f ns%n", rtt);
+    }
+
+    /** JCTools SPSC offer/poll's median ns per handle over havnet SPSC burst 32's. */
+    static double ratio(List<RingBench.Result> results) {
+        double havnet = Double.NaN;
+        double jctools = Double.NaN;
+        for (RingBench.Result r : results) {
+            if (r.name().equals("havnet-spsc") && r.burst() == 32) {
+                havnet = r.nsPerHandle();
+            } else if (r.name().equals("jctools-spsc") && r.burst() == 1) {
+                jctools = r.nsPerHandle();
+            }
+        }
+        return jctools / havnet;
     }
 }
