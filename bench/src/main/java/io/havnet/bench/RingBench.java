@@ -19,8 +19,10 @@ import java.util.function.Supplier;
 /**
  * {@code havnet bench ring}: a producer and a consumer on two cores move handles through a ring;
  * ns per handle = wall time / handles. havnet's rings run next to JCTools' queues in the same
- * run, same harness, same cores. Each variant: one warm-up round, then the median of
- * {@code rounds} measured rounds.
+ * run, same harness, same cores. Each variant: two warm-up rounds, then the median of
+ * {@code rounds} measured rounds, the variants taking turns round by round. Each variant's
+ * producer and consumer run in copies of their code of its own ({@link OwnCode}), so no variant
+ * runs code the JIT compiled for another.
  */
 public final class RingBench {
     private static final int CAPACITY = 4096;
