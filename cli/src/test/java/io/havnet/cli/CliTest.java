@@ -124,6 +124,26 @@ class CliTest {
         assertEquals("havnet: unknown value 'sr-iov' (expected vswitch, vmdq, sriov)", r.err().strip());
     }
 
+    /** A port paced at 1 Gbit/s carries 1.488 M frames/s of 64 B on every path, not more, and drops none. */
+    @Test
+    void benchPathsOnAPacedPortCarryTheLineRate() throws Exception {
+        Run r = run("bench", "paths", "--json", "--seconds", "0.5", "--vms", "1", "--frame-sizes", "64",
+                "--line-rate-mbps", "1000");
+        assertEquals(0, r.code(), r.err());
+        JsonNode j = new ObjectMapper().readTree(r.out());
+        assertEquals(1000, j.get("line_rate_mbps").asLong());
+        double line = 1000e6 / ((64 + 20) * 8) / 1e6; // 1.488 Mpps: preamble and gap take 20 B a frame
+        for (JsonNode run : j.get("runs")) {
+            double mpps = run.get("mpps").asDouble();
+            assertTrue(mpps <= line * 1.02 && mpps >= line * 0.85, run.get("path") + ": " + mpps + " Mpps on a "
+                    + line + " Mpps line");
+            assertEquals(0, run.get("drops").size(), "nothing dropped for rate: " + run);
+        }
+        r = run("bench", "paths", "--line-rate-mbps", "400001");
+        assertEquals(2, r.code());
+        assertEquals("havnet: --line-rate-mbps must be in [0, 400000]", r.err().strip());
+    }
+
     /** {@code ./havnet jmh}: JMH's command line, but a wrong argument is one line and exit 2. */
     @Test
     @Timeout(60)

@@ -92,7 +92,8 @@ public final class Host implements AutoCloseable {
         this.clock = b.clock;
         this.costModel = b.costModel;
         this.vcpuHangNanos = b.vcpuHangMillis * 1_000_000L;
-        this.nic = Nic.builder("nic0", platform, wire).numVfs(b.vfs).pools(b.pools).veb(b.veb).clock(clock).build();
+        this.nic = Nic.builder("nic0", platform, wire).numVfs(b.vfs).pools(b.pools).veb(b.veb).clock(clock)
+                .lineRateMbps(b.lineRateMbps).build();
         this.pf = new PfDriver(nic);
         this.vfTaken = new boolean[b.vfs];
         this.hostRegion = platform.memory().allocateRegion("host-pools", MbufPool.bytesFor(b.hostMbufs, 2048) + (16L << 20));
@@ -772,6 +773,7 @@ public final class Host implements AutoCloseable {
         private int vfs = 8;
         private int pools;
         private boolean veb = true;
+        private long lineRateMbps;
         private Clock clock = Clock.SYSTEM;
         private CostModel costModel = CostModel.OFF;
         private int hostMbufs = 16383;
@@ -814,6 +816,12 @@ public final class Host implements AutoCloseable {
 
         public Builder clock(Clock c) {
             this.clock = c;
+            return this;
+        }
+
+        /** Paces the NIC's port at {@code mbps} Mbit/s each way, as its MAC would (0, the default: not paced). */
+        public Builder lineRateMbps(long mbps) {
+            this.lineRateMbps = mbps;
             return this;
         }
 

@@ -66,6 +66,7 @@ public final class Experiment implements AutoCloseable {
         EthDev nicWire = wireDev != null ? wireDev : wire[0];
         Scenario.HostConf h = s.host();
         this.host = Host.builder(nicWire).memory(h.memory()).vfs(h.vfs()).pools(h.pools()).veb(h.veb())
+                .lineRateMbps(h.lineRateMbps())
                 .costModel(h.costModel() ? CostModel.defaults() : CostModel.OFF).build();
         try {
             int i = 0;

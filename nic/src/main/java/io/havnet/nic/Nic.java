@@ -41,6 +41,8 @@ import java.util.concurrent.CopyOnWriteArrayList;
  * {@link #txEngine()} (queues → wire and VEB) — whose time is the NIC's time.
  */
 public final class Nic implements AutoCloseable {
+    /** The fastest line a port may be paced at: 400 GbE. */
+    public static final long MAX_LINE_RATE_MBPS = 400_000;
     private static final VarHandle LONGS = MethodHandles.arrayElementVarHandle(long[].class);
     public static final int QUEUES = 128;
 
@@ -58,6 +60,7 @@ public final class Nic implements AutoCloseable {
     private final int queuesPerPool;
     private final int numVfs;
     private final boolean veb;
+    private final long lineRateMbps;
     private final Clock clock;
     private final int mddThreshold;
     private final long portMac;
@@ -99,6 +102,7 @@ public final class Nic implements AutoCloseable {
         }
         this.queuesPerPool = QUEUES / numPools;
         this.veb = b.veb;
+        this.lineRateMbps = b.lineRateMbps;
         this.clock = b.clock;
         this.mddThreshold = b.mddThreshold;
         this.portMac = b.mac;
@@ -198,6 +202,15 @@ public final class Nic implements AutoCloseable {
 
     public EthDev wire() {
         return wire;
+    }
+
+    /**
+     * The rate at which the port's MAC serializes frames onto the wire and takes them off it, in
+     * Mbit/s each way (preamble, FCS and inter-frame gap included); 0: not paced, the wire carries
+     * whatever the engines move.
+     */
+    public long lineRateMbps() {
+        return lineRateMbps;
     }
 
     public boolean vebEnabled() {
@@ -445,6 +458,7 @@ public final class Nic implements AutoCloseable {
         private int bus = 3;
         private long mac = MacAddress.parse("02:00:00:82:59:90").value();
         private int stagingMbufs = 4095;
+        private long lineRateMbps;
         private int burst = 32;
 
         Builder(String name, Platform platform, EthDev wire) {
@@ -492,6 +506,18 @@ public final class Nic implements AutoCloseable {
 
         public Builder mac(long m) {
             this.mac = m;
+            return this;
+        }
+
+        /**
+         * Paces the wire at {@code mbps} Mbit/s each way, as a port's MAC serializes frames (10000 for
+         * the 82599's 10 GbE: 14.88 M frames/s of 64 B); 0 (the default) leaves it unpaced.
+         */
+        public Builder lineRateMbps(long mbps) {
+            if (mbps < 0 || mbps > MAX_LINE_RATE_MBPS) {
+                throw new IllegalArgumentException("line rate " + mbps + " Mbit/s is outside 0.." + MAX_LINE_RATE_MBPS);
+            }
+            this.lineRateMbps = mbps;
             return this;
         }
 

@@ -57,10 +57,16 @@ final class NicTestBed implements AutoCloseable {
     }
 
     NicTestBed(int numVfs, int pools, boolean veb, long iommuPageSize) {
+        this(numVfs, pools, veb, iommuPageSize, 0);
+    }
+
+    /** A bed whose port paces the wire at {@code lineRateMbps} (0: not paced). */
+    NicTestBed(int numVfs, int pools, boolean veb, long iommuPageSize, long lineRateMbps) {
         platform = Platform.create(256L << 20, HugePagePolicy.NEVER);
         wirePair = RingEthDev.pair("wire-nic", "wire-peer", 1, 1024);
         peer = wirePair[1];
-        Nic.Builder b = Nic.builder("nic0", platform, wirePair[0]).numVfs(numVfs).veb(veb).clock(clock);
+        Nic.Builder b = Nic.builder("nic0", platform, wirePair[0]).numVfs(numVfs).veb(veb).clock(clock)
+                .lineRateMbps(lineRateMbps);
         if (pools > 0) {
             b.pools(pools);
         }

@@ -4,6 +4,7 @@ import io.havnet.dataplane.stats.Json;
 import io.havnet.bench.PathBench;
 import io.havnet.hypervisor.IoPath;
 import io.havnet.hypervisor.accounting.CostModel;
+import io.havnet.nic.Nic;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
@@ -42,6 +43,10 @@ public final class BenchPaths implements Runnable {
             + " or 0, with the NIC (default ${DEFAULT-VALUE})")
     int wireCpu = 1;
 
+    @Option(names = "--line-rate-mbps", description = "pace the NIC's port at this many Mbit/s each way, as its MAC would"
+            + " (10000: 10 GbE); 0, the default: not paced")
+    long lineRateMbps;
+
     @Spec
     CommandSpec spec;
 
@@ -65,7 +70,11 @@ public final class BenchPaths implements Runnable {
         if (wireCpu != 0 && wireCpu != 1) {
             throw new IllegalArgumentException("--wire-cpu must be 0 or 1");
         }
-        PathBench b = new PathBench(seconds, vms, 96, costModel ? CostModel.defaults() : CostModel.OFF, wireCpu);
+        if (lineRateMbps < 0 || lineRateMbps > Nic.MAX_LINE_RATE_MBPS) {
+            throw new IllegalArgumentException("--line-rate-mbps must be in [0, " + Nic.MAX_LINE_RATE_MBPS + "]");
+        }
+        PathBench b = new PathBench(seconds, vms, 96, costModel ? CostModel.defaults() : CostModel.OFF, wireCpu)
+                .lineRateMbps(lineRateMbps);
         List<Map<String, Object>> runs = new ArrayList<>();
         for (int size : sizes) {
             runs.addAll(b.run(ps, size));
@@ -74,12 +83,14 @@ public final class BenchPaths implements Runnable {
         if (json) {
             Map<String, Object> m = new LinkedHashMap<>();
             m.put("benchmark", "paths");
+            m.put("line_rate_mbps", lineRateMbps);
             m.put("runs", runs);
             out.println(Json.write(m));
             return;
         }
-        out.printf(Locale.ROOT, "paths: %d VMs per host running macswap, NIC%s on CPU 0, hypervisor + guests%s on CPU 1, %.1f s each, the hosts taking turns in 100 ms slices%n",
-                vms, wireCpu == 0 ? " + wire reflector" : "", wireCpu == 0 ? "" : " + wire reflector", seconds);
+        out.printf(Locale.ROOT, "paths: %d VMs per host running macswap, NIC%s on CPU 0, hypervisor + guests%s on CPU 1, %.1f s each, the hosts taking turns in 100 ms slices%s%n",
+                vms, wireCpu == 0 ? " + wire reflector" : "", wireCpu == 0 ? "" : " + wire reflector", seconds,
+                lineRateMbps == 0 ? "" : String.format(Locale.ROOT, "; port paced at %,d Mbit/s", lineRateMbps));
         Table t = new Table("path", "frame B", "Mpps", "Gbit/s", "hv ns/pkt", "NIC ns/pkt", "guest ns/pkt", "copies/pkt",
                 "exits/pkt", "irqs/pkt", "drops", "Mpps by third");
         for (Map<String, Object> r : runs) {

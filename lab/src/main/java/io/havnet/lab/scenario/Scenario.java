@@ -27,8 +27,12 @@ public record Scenario(String name, HostConf host, WireConf wire, TrafficConf tr
         return soakSeconds > 0;
     }
 
-    /** The server. */
-    public record HostConf(long memory, int vfs, int pools, boolean veb, boolean costModel) {}
+    /** The server; {@code lineRateMbps} paces the NIC's port (0: not paced). */
+    public record HostConf(long memory, int vfs, int pools, boolean veb, boolean costModel, long lineRateMbps) {
+        public HostConf(long memory, int vfs, int pools, boolean veb, boolean costModel) {
+            this(memory, vfs, pools, veb, costModel, 0);
+        }
+    }
 
     /**
      * The wire: a tester generating traffic; a pcap file replayed (what the NIC sends is written to

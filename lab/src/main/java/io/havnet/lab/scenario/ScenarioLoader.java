@@ -5,6 +5,7 @@ import io.havnet.dataplane.net.Net;
 import io.havnet.hypervisor.IoPath;
 import io.havnet.nfv.config.ConfigException;
 import io.havnet.nfv.config.ConfigNode;
+import io.havnet.nic.Nic;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -22,7 +23,7 @@ import java.util.Set;
  */
 public final class ScenarioLoader {
     static final Set<String> TOP = Set.of("name", "host", "wire", "traffic", "vms", "soak");
-    static final Set<String> HOST = Set.of("memory", "vfs", "pools", "veb", "cost_model");
+    static final Set<String> HOST = Set.of("memory", "vfs", "pools", "veb", "cost_model", "line_rate_mbps");
     static final Set<String> TRAFFIC = Set.of("frame_size", "frame_sizes", "in_flight", "rate_pps", "flows", "duration");
     static final Set<String> VM = Set.of("name", "path", "count", "vcpus", "memory", "mac", "vlan", "qos", "app", "spoofchk",
             "trust", "max_tx_rate", "ip", "tap");
@@ -124,7 +125,8 @@ public final class ScenarioLoader {
         }
         boolean veb = !m.containsKey("veb") || m.get("veb").asBool();
         boolean cm = m.containsKey("cost_model") && m.get("cost_model").asBool();
-        return new Scenario.HostConf(mem, vfs, pools, veb, cm);
+        long line = m.containsKey("line_rate_mbps") ? m.get("line_rate_mbps").asLong(0, Nic.MAX_LINE_RATE_MBPS) : 0;
+        return new Scenario.HostConf(mem, vfs, pools, veb, cm, line);
     }
 
     private static Scenario.WireConf wire(ConfigNode w, Path dir) {

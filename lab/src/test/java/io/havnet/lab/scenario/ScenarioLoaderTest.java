@@ -27,7 +27,7 @@ class ScenarioLoaderTest {
     void aFullScenarioLoadsWithEveryField() {
         Scenario s = parse("""
                 name: lab
-                host: {memory: 1GiB, vfs: 4, pools: 16, veb: off, cost_model: on}
+                host: {memory: 1GiB, vfs: 4, pools: 16, veb: off, cost_model: on, line_rate_mbps: 10000}
                 traffic:
                   frame_sizes: [64, imix, 1518]
                   in_flight: 16
@@ -45,6 +45,7 @@ class ScenarioLoaderTest {
         assertEquals(16, s.host().pools());
         assertFalse(s.host().veb());
         assertTrue(s.host().costModel());
+        assertEquals(10_000, s.host().lineRateMbps());
         assertEquals(List.of(new Scenario.FrameSize(64), Scenario.FrameSize.IMIX, new Scenario.FrameSize(1518)),
                 s.traffic().sizes());
         assertEquals(16, s.traffic().inFlight());
@@ -66,6 +67,21 @@ class ScenarioLoaderTest {
     }
 
     @Test
+    void theLineRateReachesTheHostsNic() {
+        Scenario s = parse("""
+                host: {memory: 512MiB, vfs: 2, line_rate_mbps: 25000}
+                vms:
+                  - {name: a, path: sriov}
+                """);
+        try (io.havnet.lab.Experiment e = new io.havnet.lab.Experiment(s)) {
+            assertEquals(25_000, e.host().nic().lineRateMbps());
+        }
+        try (io.havnet.lab.Experiment e = new io.havnet.lab.Experiment(parse("vms:\n  - {name: a, path: sriov}\n"))) {
+            assertEquals(0, e.host().nic().lineRateMbps(), "not paced unless asked");
+        }
+    }
+
+    @Test
     void unknownValuesNameTheFieldTheLineAndTheChoices() {
         String yaml = """
                 vms:
@@ -83,6 +99,10 @@ class ScenarioLoaderTest {
     void everyKindOfMistakeIsCaught() {
         assertTrue(error("vms: []\nhosts: {}\n").matches("lab\\.yaml:2: .*hosts.*"), error("vms: []\nhosts: {}\n"));
         assertTrue(error("host: {vfs: 99}\nvms:\n  - {name: a, path: vswitch}\n").contains("host.vfs: 99 is out of range"));
+        assertTrue(error("host: {line_rate_mbps: 500000}\nvms:\n  - {name: a, path: vswitch}\n")
+                .contains("host.line_rate_mbps: 500000 is out of range [0, 400000]"));
+        assertTrue(error("host: {line_rate_mbps: 10g}\nvms:\n  - {name: a, path: vswitch}\n")
+                .contains("host.line_rate_mbps: '10g' is not a whole number"));
         assertTrue(error("vms:\n  - {name: a, path: vswitch, memory: lots}\n").contains("vms[0].memory: 'lots' is not a size"));
         assertTrue(error("vms:\n  - {name: a, path: vswitch}\n  - {name: a, path: vmdq}\n").contains("'a' is used twice"));
         assertTrue(error("vms:\n  - {name: a, path: vswitch, mac: '02:00:00:00:00:10'}\n"

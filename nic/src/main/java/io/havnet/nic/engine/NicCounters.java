@@ -26,6 +26,7 @@ public final class NicCounters {
     public static final int RX_REPLICAS = 9;
     public static final int RX_IPSEC = 10;
     public static final int RX_IPSEC_AUTH_FAILED = 11;
+    public static final int RX_LINE_BUSY = 12;
 
     public static final int TX_FETCHED = 0;
     public static final int TX_SENT = 1;
@@ -42,6 +43,7 @@ public final class NicCounters {
     public static final int TX_RATE_LIMITED = 12;
     public static final int TX_IPSEC = 13;
     public static final int TX_DROP_RESET = 14;
+    public static final int TX_LINE_BUSY = 15;
 
     public static final List<CounterDef> RX = List.of(
             new CounterDef("rx_wire", "frames", "frames received from the physical port"),
@@ -55,7 +57,8 @@ public final class NicCounters {
             new CounterDef("rx_drop_iommu_fault", "frames", "frames whose DMA into the pool's memory was refused"),
             new CounterDef("rx_replicas", "frames", "copies placed in queues (a broadcast counts once per pool)"),
             new CounterDef("rx_ipsec", "frames", "ESP frames the inline IPsec engine decrypted and authenticated"),
-            new CounterDef("rx_ipsec_auth_failed", "frames", "ESP frames whose ICV failed in the NIC (delivered flagged)"));
+            new CounterDef("rx_ipsec_auth_failed", "frames", "ESP frames whose ICV failed in the NIC (delivered flagged)"),
+            new CounterDef("rx_line_busy", "events", "times frames on the wire waited for the port's paced line"));
 
     public static final List<CounterDef> TX = List.of(
             new CounterDef("tx_fetched", "frames", "frames fetched from TX queues"),
@@ -72,7 +75,8 @@ public final class NicCounters {
             new CounterDef("tx_drop_ipsec", "frames", "frames asking for inline IPsec with an SA that is not theirs, or too short"),
             new CounterDef("tx_rate_limited", "events", "times a queue waited on its rate limiter"),
             new CounterDef("tx_ipsec", "frames", "frames the inline IPsec engine encrypted"),
-            new CounterDef("tx_drop_reset", "frames", "frames a VF had queued and the NIC had not fetched when the VF was reset (FLR)"));
+            new CounterDef("tx_drop_reset", "frames", "frames a VF had queued and the NIC had not fetched when the VF was reset (FLR)"),
+            new CounterDef("tx_line_busy", "events", "times frames for the wire waited for the port's paced line"));
 
     private final Counters rx = new Counters(RX);
     private final Counters tx = new Counters(TX);

@@ -16,6 +16,7 @@ import io.havnet.dataplane.stats.Counters;
 import io.havnet.nic.Nic;
 import io.havnet.nic.desc.AdvRxDescriptor;
 import io.havnet.nic.l2.L2Table;
+import io.havnet.nic.sriov.TokenBucket;
 import io.havnet.nic.vmdq.Pool;
 import io.havnet.nic.vmdq.PoolConfig;
 import io.havnet.platform.dma.Dma;
@@ -59,6 +60,8 @@ public final class RxEngine extends NicEngine {
     private int written;
     private int statusExtra;
     private int errors;
+    /** The port's line from the wire ({@link Nic#lineRateMbps()}; unlimited when not paced). */
+    private final TokenBucket line;
 
     public RxEngine(Nic nic, Dma dma, int burst) {
         this.nic = nic;
@@ -70,6 +73,24 @@ public final class RxEngine extends NicEngine {
         this.prefetchScratch = new long[burst];
         this.loopBuf = new int[burst];
         this.c = nic.counters().rx();
+        this.line = TokenBucket.line(nic.lineRateMbps());
+    }
+
+    /**
+     * The wire's frames at the port's line rate: none while the line is busy (they wait on the wire,
+     * counted in {@code rx_line_busy}), else a burst, charged frame by frame (the burst may take the
+     * line below zero: the long-run rate is exact).
+     */
+    private int pacedRxBurst() {
+        if (!line.mayPass(nic.clock().nanoTime())) {
+            c.add(NicCounters.RX_LINE_BUSY, 1);
+            return 0;
+        }
+        int n = wire.rxBurst(0, wireBuf, 0, burst);
+        for (int i = 0; i < n; i++) {
+            line.charge(TokenBucket.wireBytes(Mbuf.pktLen(wireBuf[i])));
+        }
+        return n;
     }
 
     public Dma dma() {
@@ -102,7 +123,7 @@ public final class RxEngine extends NicEngine {
         L2Table t = nic.filters().table();
         burstDelivered = 0;
         burstReplicas = 0;
-        int n = wire.rxBurst(0, wireBuf, 0, burst);
+        int n = line.unlimited() ? wire.rxBurst(0, wireBuf, 0, burst) : pacedRxBurst();
         if (n > 0) {
             c.add(NicCounters.RX_WIRE, n);
             touched += Mbuf.prefetch(wireBuf, 0, n, prefetchScratch);

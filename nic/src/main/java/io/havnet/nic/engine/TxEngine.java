@@ -13,6 +13,7 @@ import io.havnet.nic.Nic;
 import io.havnet.nic.desc.AdvTxDescriptor;
 import io.havnet.nic.l2.L2Table;
 import io.havnet.nic.sriov.LinkState;
+import io.havnet.nic.sriov.TokenBucket;
 import io.havnet.nic.vmdq.Pool;
 import io.havnet.nic.vmdq.PoolConfig;
 import io.havnet.platform.dma.Dma;
@@ -58,6 +59,8 @@ public final class TxEngine extends NicEngine {
     private static final int STAGING_ROOM = 2048;
     private int wireHead;
     private int wireCount;
+    /** The port's line toward the wire ({@link Nic#lineRateMbps()}; unlimited when not paced). */
+    private final TokenBucket line;
     private final Queues queues;
     private boolean wireUp;
     /** The clock as read once this round for the rate limiters, or {@link #UNREAD} while no limited queue asked. */
@@ -83,6 +86,7 @@ public final class TxEngine extends NicEngine {
         this.queues = nic.queues();
         this.burst = burst;
         this.c = nic.counters().tx();
+        this.line = TokenBucket.line(nic.lineRateMbps());
     }
 
     public Dma dma() {
@@ -612,11 +616,36 @@ public final class TxEngine extends NicEngine {
         }
     }
 
+    /**
+     * How many of the next {@code chunk} frames the paced line takes now, charged: frames go while
+     * the line has credit, the last one may take it below zero (one frame of debt, so the long-run
+     * rate is exact). 0 (counted in {@code tx_line_busy}) when the line is still busy.
+     */
+    private int lineAllows(int chunk) {
+        long t = nic.clock().nanoTime();
+        int k = 0;
+        while (k < chunk && line.mayPass(t)) {
+            line.charge(TokenBucket.wireBytes(Mbuf.pktLen(wireBuf[wireHead + k])));
+            k++;
+        }
+        if (k == 0) {
+            c.add(NicCounters.TX_LINE_BUSY, 1);
+        }
+        return k;
+    }
+
     /** Hands pending frames to the port; true when none is left pending. */
     private boolean flushWire() {
         while (wireCount > 0) {
             int chunk = Math.min(wireCount, wireBuf.length - wireHead);
-            int sent = wire.txBurst(0, wireBuf, wireHead, chunk);
+            int allowed = line.unlimited() ? chunk : lineAllows(chunk);
+            if (allowed == 0) {
+                return false;
+            }
+            int sent = wire.txBurst(0, wireBuf, wireHead, allowed);
+            for (int i = sent; i < allowed && !line.unlimited(); i++) {
+                line.refund(TokenBucket.wireBytes(Mbuf.pktLen(wireBuf[wireHead + i])));
+            }
             wireHead = (wireHead + sent) & (WIRE_BUF - 1);
             wireCount -= sent;
             if (sent < chunk) {

@@ -1,5 +1,7 @@
 package io.havnet.nic.sriov;
 
+import io.havnet.dataplane.net.Net;
+
 /**
  * A transmit rate limiter in bits, refilled from the injectable clock (82599 RTTBCNRC per
  * queue, datasheet §7.7.2.3). The NIC does not drop for rate: a queue whose bucket is negative
@@ -8,21 +10,46 @@ package io.havnet.nic.sriov;
  * which keeps the long-run rate exact without ever splitting frames.
  */
 public final class TokenBucket {
+    /** Preamble, start-of-frame delimiter and the inter-frame gap: bytes a frame takes on the wire beyond itself. */
+    public static final int PREAMBLE_AND_GAP = 20;
+    /** The shortest frame on the wire, FCS included (shorter ones are padded). */
+    public static final int MIN_FRAME = 64;
+
+    private final long depthNanos;
     private long rateBitsPerSec;
     private long burstBits;
     private double tokens;
     private long last = Long.MIN_VALUE;
 
-    /** A bucket for {@code mbps} Mbit/s (0 = unlimited). */
+    /** A bucket for {@code mbps} Mbit/s (0 = unlimited), 1 ms deep. */
     public TokenBucket(long mbps) {
+        this(mbps, 1_000_000);
+    }
+
+    /** A bucket for {@code mbps} Mbit/s (0 = unlimited) holding {@code depthNanos} of traffic (at least one jumbo frame). */
+    public TokenBucket(long mbps, long depthNanos) {
+        this.depthNanos = depthNanos;
         setRate(mbps);
+    }
+
+    /**
+     * A port's line in one direction: {@code mbps} on the wire, 100 µs deep — the engine may catch
+     * up on a pass it ran late, but the line never carries more than its rate for longer than that.
+     */
+    public static TokenBucket line(long mbps) {
+        return new TokenBucket(mbps, 100_000);
+    }
+
+    /** What a frame of {@code len} bytes (FCS excluded) takes on the wire: padding, FCS, preamble and gap. */
+    public static int wireBytes(int len) {
+        return Math.max(len + Net.ETHER_CRC_LEN, MIN_FRAME) + PREAMBLE_AND_GAP;
     }
 
     /** Changes the rate; the bucket starts full. */
     public void setRate(long mbps) {
         this.rateBitsPerSec = mbps * 1_000_000L;
-        // depth: 1 ms of traffic, at least one jumbo frame
-        this.burstBits = Math.max(9728L * 8, rateBitsPerSec / 1000);
+        // depth: depthNanos of traffic, at least one jumbo frame
+        this.burstBits = Math.max(9728L * 8, (long) (rateBitsPerSec * (depthNanos / 1e9)));
         this.tokens = burstBits;
         this.last = Long.MIN_VALUE;
     }
@@ -51,6 +78,13 @@ public final class TokenBucket {
     public void charge(int wireBytes) {
         if (rateBitsPerSec != 0) {
             tokens -= wireBytes * 8L;
+        }
+    }
+
+    /** Gives back the charge of a frame that was not sent after all. */
+    public void refund(int wireBytes) {
+        if (rateBitsPerSec != 0) {
+            tokens += wireBytes * 8L;
         }
     }
 
