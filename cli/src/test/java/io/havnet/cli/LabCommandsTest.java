@@ -30,6 +30,29 @@ class LabCommandsTest {
             "hypervisor_ns_per_pkt", "nic_ns_per_pkt", "guest_ns_per_pkt", "copies_per_pkt", "vm_exits_per_pkt",
             "interrupts_per_pkt", "latency_us", "long_calls");
 
+    /** The demo on a port paced at 1 Gbit/s: no path carries more than the line, every frame is accounted for. */
+    @Test
+    void demoOnAPacedPortKeepsEveryPathWithinTheLine() throws Exception {
+        CliTest.Run r = run("demo", "--quick", "--json", "--no-report", "--line-rate-mbps", "1000");
+        assertEquals(0, r.code(), r.err());
+        JsonNode root = JSON.readTree(r.out());
+        assertTrue(root.get("scenario").asText().endsWith("port paced at 1,000 Mbit/s"), root.get("scenario").asText());
+        for (JsonNode run : root.get("runs")) {
+            int size = run.get("frame_size").asInt();
+            double line = 1000e6 / ((size + 20) * 8) / 1e6;
+            assertTrue(run.get("mpps").asDouble() <= line * 1.02, size + " B on a " + line + " Mpps line: " + run);
+            long dropped = 0;
+            for (JsonNode d : run.get("drops")) {
+                dropped += d.asLong();
+            }
+            assertEquals(run.get("offered").asLong() + run.get("replicas").asLong(), run.get("delivered").asLong() + dropped,
+                    "every offered frame came back or was counted: " + run);
+        }
+        r = run("demo", "--line-rate-mbps", "-1");
+        assertEquals(2, r.code());
+        assertEquals("havnet: --line-rate-mbps must be in [0, 400000]", r.err().strip());
+    }
+
     @Test
     void demoQuickJsonFollowsTheSchemaConservesFramesAndWritesTheReport(@TempDir Path dir) throws Exception {
         Path out = dir.resolve("report");

@@ -33,7 +33,7 @@ public final class Demo {
      *                       first phase (and a share of it whenever VMs are added); 0: none
      */
     public record Plan(List<Scenario.FrameSize> sizes, double seconds, int[] scaling, double scalingSeconds,
-                       double warmUpSeconds, double settleSeconds) {
+                       double warmUpSeconds, double settleSeconds, long lineRateMbps) {
         /**
          * About 35 s: 64 B, 1518 B and IMIX; scaling 1, 2, 4, 8, 16 VMs; the JIT settles on the
          * lcores before the first phase (at most 4 s) and whenever VMs are added (at most 1.2 s,
@@ -41,13 +41,18 @@ public final class Demo {
          */
         public static Plan full() {
             return new Plan(List.of(new Scenario.FrameSize(64), new Scenario.FrameSize(1518), Scenario.FrameSize.IMIX), 0.8,
-                    new int[] {1, 2, 4, 8, 16}, 0.25, 0.8, 4);
+                    new int[] {1, 2, 4, 8, 16}, 0.25, 0.8, 4, 0);
         }
 
         /** About 5 s: 64 B and 1518 B; scaling 1 and 4 VMs; short warm-up, no settling (figures for a smoke test, not a report). */
         public static Plan quick() {
             return new Plan(List.of(new Scenario.FrameSize(64), new Scenario.FrameSize(1518)), 0.15, new int[] {1, 4},
-                    0.1, 0.3, 0);
+                    0.1, 0.3, 0, 0);
+        }
+
+        /** This plan with the NIC's port paced at {@code mbps} Mbit/s each way (0: not paced). */
+        public Plan withLineRate(long mbps) {
+            return new Plan(sizes, seconds, scaling, scalingSeconds, warmUpSeconds, settleSeconds, mbps);
         }
     }
 
@@ -65,7 +70,7 @@ public final class Demo {
         }
         max = Math.max(max, VMS_PER_PATH);
         long memory = (3L * max * (32L << 20)) + (512L << 20);
-        return new Scenario("demo", new Scenario.HostConf(memory, Math.max(16, max), 64, true, false),
+        return new Scenario("demo", new Scenario.HostConf(memory, Math.max(16, max), 64, true, false, plan.lineRateMbps()),
                 Scenario.WireConf.generator(),
                 new Scenario.TrafficConf(plan.sizes(), 64, 0, 1, plan.seconds()), vms);
     }
@@ -116,7 +121,8 @@ public final class Demo {
         }
         Map<String, Object> out = new LinkedHashMap<>();
         out.put("scenario", "demo: " + VMS_PER_PATH + " macswap VMs per path, tester closed loop, "
-                + s.traffic().inFlight() + " frames in flight per VM");
+                + s.traffic().inFlight() + " frames in flight per VM"
+                + (plan.lineRateMbps() == 0 ? "" : String.format(java.util.Locale.ROOT, ", port paced at %,d Mbit/s", plan.lineRateMbps())));
         out.put("runs", runs);
         scaling.sort((a, b) -> Integer.compare((Integer) a.get("vms"), (Integer) b.get("vms")));
         out.put("scaling", scaling);
