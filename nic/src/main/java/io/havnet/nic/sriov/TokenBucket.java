@@ -74,7 +74,10 @@ public final class TokenBucket {
         return tokens >= 0;
     }
 
-    /** Charges a frame of {@code wireBytes} (preamble, FCS and gap included by the caller). */
+    /**
+     * Charges a frame of {@code wireBytes}, counted as the caller's limit counts: a VF's rate limit
+     * the frame and its FCS (docs/nic.md), a port's line everything the wire carries ({@link #wireBytes}).
+     */
     public void charge(int wireBytes) {
         if (rateBitsPerSec != 0) {
             tokens -= wireBytes * 8L;
