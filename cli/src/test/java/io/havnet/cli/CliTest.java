@@ -124,15 +124,18 @@ class CliTest {
         assertEquals("havnet: unknown value 'sr-iov' (expected vswitch, vmdq, sriov)", r.err().strip());
     }
 
-    /** A port paced at 1 Gbit/s carries 1.488 M frames/s of 64 B on every path, not more, and drops none. */
+    /**
+     * A port paced at 200 Mbit/s carries 0.298 M frames/s of 64 B on every path, not more, and drops
+     * none (every path moves several times that unpaced, even on a busy machine).
+     */
     @Test
     void benchPathsOnAPacedPortCarryTheLineRate() throws Exception {
         Run r = run("bench", "paths", "--json", "--seconds", "0.5", "--vms", "1", "--frame-sizes", "64",
-                "--line-rate-mbps", "1000");
+                "--line-rate-mbps", "200");
         assertEquals(0, r.code(), r.err());
         JsonNode j = new ObjectMapper().readTree(r.out());
-        assertEquals(1000, j.get("line_rate_mbps").asLong());
-        double line = 1000e6 / ((64 + 20) * 8) / 1e6; // 1.488 Mpps: preamble and gap take 20 B a frame
+        assertEquals(200, j.get("line_rate_mbps").asLong());
+        double line = 200e6 / ((64 + 20) * 8) / 1e6; // 0.298 Mpps: preamble and gap take 20 B a frame
         for (JsonNode run : j.get("runs")) {
             double mpps = run.get("mpps").asDouble();
             assertTrue(mpps <= line * 1.02 && mpps >= line * 0.85, run.get("path") + ": " + mpps + " Mpps on a "
