@@ -126,8 +126,8 @@ class CliTest {
 
     /**
      * A port paced at 200 Mbit/s carries no more than 0.298 M frames/s of 64 B on any path, and drops
-     * nothing for it. (How close to the line each path comes depends on the machine: an engine that
-     * loses its CPU loses line time, see docs/nic.md; LineRateTest checks the rate itself.)
+     * nothing for it. (How close to the line each path comes depends on the machine: on a loaded one
+     * far below it, see docs/nic.md; LineRateTest checks the rate itself.)
      */
     @Test
     void benchPathsOnAPacedPortCarryTheLineRate() throws Exception {
