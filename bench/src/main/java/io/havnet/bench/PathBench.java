@@ -5,6 +5,7 @@ import io.havnet.dataplane.mbuf.Mbuf;
 import io.havnet.dataplane.mbuf.MbufPool;
 import io.havnet.dataplane.memory.MemoryRegion;
 import io.havnet.dataplane.mempool.Mempool;
+import io.havnet.dataplane.net.Net;
 import io.havnet.dataplane.net.PacketBuilder;
 import io.havnet.dataplane.pmd.RingEthDev;
 import io.havnet.hypervisor.AgentGroup;
@@ -233,7 +234,7 @@ public final class PathBench {
         m.put("vms", vms);
         m.put("frames", frames);
         m.put("mpps", Measure.r3(frames * 1000.0 / ns));
-        m.put("gbps", Measure.r3(frames * (wireFrameSize + 20) * 8.0 / ns));
+        m.put("gbps", Measure.r3(frames * (wireFrameSize + Net.ETHER_PREAMBLE_AND_GAP) * 8.0 / ns));
         m.put("hypervisor_ns_per_pkt", Measure.r3(hv.cpuNanos() / per));
         m.put("nic_ns_per_pkt", Measure.r3(nic.cpuNanos() / per));
         m.put("guest_ns_per_pkt", Measure.r3(guestNs / per));

@@ -597,7 +597,7 @@ public final class Experiment implements AutoCloseable {
             r.put("drops", drops);
             r.put("replicas", replicas);
             r.put("mpps", round(frames * 1000.0 / window));
-            r.put("gbps", round((bytes + 20.0 * frames) * 8 / window));
+            r.put("gbps", round((bytes + (double) Net.ETHER_PREAMBLE_AND_GAP * frames) * 8 / window));
             r.put("hypervisor_ns_per_pkt", round(hvNs / per));
             r.put("nic_ns_per_pkt", round(nicNs / per));
             r.put("guest_ns_per_pkt", round(guestNs / per));

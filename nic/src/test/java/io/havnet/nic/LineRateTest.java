@@ -1,6 +1,7 @@
 package io.havnet.nic;
 
 import io.havnet.dataplane.mbuf.Mbuf;
+import io.havnet.dataplane.net.Net;
 import io.havnet.dataplane.net.PacketBuilder;
 import io.havnet.nic.engine.NicCounters;
 import io.havnet.platform.memory.PageAllocator;
@@ -25,6 +26,10 @@ class LineRateTest {
     void tenGigabitLineRateIsFourteenPointEightEightMillionMinimumFrames() {
         assertEquals(14_880_952, framesPerSecond(10_000, 60), 1.0);
         assertEquals(812_743, framesPerSecond(10_000, 1514), 1.0);
+        // what the engines charge the line: padding, FCS, preamble and gap
+        assertEquals(84, Net.wireBytes(60));
+        assertEquals(84, Net.wireBytes(42), "a runt is padded to the minimum on the wire");
+        assertEquals(1538, Net.wireBytes(1514));
     }
 
     @Test

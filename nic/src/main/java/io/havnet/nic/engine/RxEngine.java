@@ -88,7 +88,7 @@ public final class RxEngine extends NicEngine {
         }
         int n = wire.rxBurst(0, wireBuf, 0, burst);
         for (int i = 0; i < n; i++) {
-            line.charge(TokenBucket.wireBytes(Mbuf.pktLen(wireBuf[i])));
+            line.charge(Net.wireBytes(Mbuf.pktLen(wireBuf[i])));
         }
         return n;
     }

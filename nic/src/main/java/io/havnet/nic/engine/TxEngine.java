@@ -625,7 +625,7 @@ public final class TxEngine extends NicEngine {
         long t = nic.clock().nanoTime();
         int k = 0;
         while (k < chunk && line.mayPass(t)) {
-            line.charge(TokenBucket.wireBytes(Mbuf.pktLen(wireBuf[wireHead + k])));
+            line.charge(Net.wireBytes(Mbuf.pktLen(wireBuf[wireHead + k])));
             k++;
         }
         if (k == 0) {
@@ -644,7 +644,7 @@ public final class TxEngine extends NicEngine {
             }
             int sent = wire.txBurst(0, wireBuf, wireHead, allowed);
             for (int i = sent; i < allowed && !line.unlimited(); i++) {
-                line.refund(TokenBucket.wireBytes(Mbuf.pktLen(wireBuf[wireHead + i])));
+                line.refund(Net.wireBytes(Mbuf.pktLen(wireBuf[wireHead + i])));
             }
             wireHead = (wireHead + sent) & (WIRE_BUF - 1);
             wireCount -= sent;

@@ -10,11 +10,6 @@ import io.havnet.dataplane.net.Net;
  * which keeps the long-run rate exact without ever splitting frames.
  */
 public final class TokenBucket {
-    /** Preamble, start-of-frame delimiter and the inter-frame gap: bytes a frame takes on the wire beyond itself. */
-    public static final int PREAMBLE_AND_GAP = 20;
-    /** The shortest frame on the wire, FCS included (shorter ones are padded). */
-    public static final int MIN_FRAME = 64;
-
     private final long depthNanos;
     private long rateBitsPerSec;
     private long burstBits;
@@ -38,11 +33,6 @@ public final class TokenBucket {
      */
     public static TokenBucket line(long mbps) {
         return new TokenBucket(mbps, 100_000);
-    }
-
-    /** What a frame of {@code len} bytes (FCS excluded) takes on the wire: padding, FCS, preamble and gap. */
-    public static int wireBytes(int len) {
-        return Math.max(len + Net.ETHER_CRC_LEN, MIN_FRAME) + PREAMBLE_AND_GAP;
     }
 
     /** Changes the rate; the bucket starts full. */
@@ -76,7 +66,7 @@ public final class TokenBucket {
 
     /**
      * Charges a frame of {@code wireBytes}, counted as the caller's limit counts: a VF's rate limit
-     * the frame and its FCS (docs/nic.md), a port's line everything the wire carries ({@link #wireBytes}).
+     * the frame and its FCS (docs/nic.md), a port's line everything the wire carries ({@link Net#wireBytes}).
      */
     public void charge(int wireBytes) {
         if (rateBitsPerSec != 0) {
