@@ -2,10 +2,11 @@ package io.havnet.cli.bench;
 
 import io.havnet.dataplane.stats.Json;
 import io.havnet.bench.PathBench;
+import io.havnet.cli.LineRateOption;
 import io.havnet.hypervisor.IoPath;
 import io.havnet.hypervisor.accounting.CostModel;
-import io.havnet.nic.Nic;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 import picocli.CommandLine.Model.CommandSpec;
@@ -43,9 +44,8 @@ public final class BenchPaths implements Runnable {
             + " or 0, with the NIC (default ${DEFAULT-VALUE})")
     int wireCpu = 1;
 
-    @Option(names = "--line-rate-mbps", description = "pace the NIC's port at this many Mbit/s each way, as its MAC would"
-            + " (10000: 10 GbE); 0, the default: not paced")
-    long lineRateMbps;
+    @Mixin
+    LineRateOption lineRate;
 
     @Spec
     CommandSpec spec;
@@ -70,9 +70,7 @@ public final class BenchPaths implements Runnable {
         if (wireCpu != 0 && wireCpu != 1) {
             throw new IllegalArgumentException("--wire-cpu must be 0 or 1");
         }
-        if (lineRateMbps < 0 || lineRateMbps > Nic.MAX_LINE_RATE_MBPS) {
-            throw new IllegalArgumentException("--line-rate-mbps must be in [0, " + Nic.MAX_LINE_RATE_MBPS + "]");
-        }
+        long lineRateMbps = lineRate.mbps();
         PathBench b = new PathBench(seconds, vms, 96, costModel ? CostModel.defaults() : CostModel.OFF, wireCpu)
                 .lineRateMbps(lineRateMbps);
         List<Map<String, Object>> runs = new ArrayList<>();
@@ -90,7 +88,7 @@ public final class BenchPaths implements Runnable {
         }
         out.printf(Locale.ROOT, "paths: %d VMs per host running macswap, NIC%s on CPU 0, hypervisor + guests%s on CPU 1, %.1f s each, the hosts taking turns in 100 ms slices%s%n",
                 vms, wireCpu == 0 ? " + wire reflector" : "", wireCpu == 0 ? "" : " + wire reflector", seconds,
-                lineRateMbps == 0 ? "" : String.format(Locale.ROOT, "; port paced at %,d Mbit/s", lineRateMbps));
+                lineRate.describe("port"));
         Table t = new Table("path", "frame B", "Mpps", "Gbit/s", "hv ns/pkt", "NIC ns/pkt", "guest ns/pkt", "copies/pkt",
                 "exits/pkt", "irqs/pkt", "drops", "Mpps by third");
         for (Map<String, Object> r : runs) {

@@ -1,11 +1,12 @@
 package io.havnet.cli.lab;
 
+import io.havnet.cli.LineRateOption;
 import io.havnet.dataplane.stats.Json;
 import io.havnet.lab.Demo;
 import io.havnet.lab.report.HtmlReport;
 import io.havnet.lab.report.TextTable;
-import io.havnet.nic.Nic;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
@@ -33,9 +34,8 @@ public final class DemoCommand implements Runnable {
     @Option(names = "--no-report", description = "do not write the HTML report")
     boolean noReport;
 
-    @Option(names = "--line-rate-mbps", description = "pace the NIC's port at this many Mbit/s each way, as its MAC would"
-            + " (10000: 10 GbE); 0, the default: not paced")
-    long lineRateMbps;
+    @Mixin
+    LineRateOption lineRate;
 
     @Spec
     CommandSpec spec;
@@ -47,15 +47,11 @@ public final class DemoCommand implements Runnable {
         if (!noReport) {
             HtmlReport.checkWritable(out);
         }
-        if (lineRateMbps < 0 || lineRateMbps > Nic.MAX_LINE_RATE_MBPS) {
-            throw new IllegalArgumentException("--line-rate-mbps must be in [0, " + Nic.MAX_LINE_RATE_MBPS + "]");
-        }
-        Demo.Plan plan = (quick ? Demo.Plan.quick() : Demo.Plan.full()).withLineRate(lineRateMbps);
+        Demo.Plan plan = (quick ? Demo.Plan.quick() : Demo.Plan.full()).withLineRate(lineRate.mbps());
         Map<String, Object> results;
         try (Progress p = new Progress(err, false)) {
             p.accept("havnet demo: " + Demo.VMS_PER_PATH + " macswap VMs per path; NIC on CPU 0, hypervisor, guests "
-                    + "and tester on CPU 1" + (lineRateMbps == 0 ? ""
-                    : String.format(java.util.Locale.ROOT, "; NIC port paced at %,d Mbit/s", lineRateMbps)));
+                    + "and tester on CPU 1" + lineRate.describe("NIC port"));
             results = Demo.run(plan, p);
         }
         Reports.finish(results, json, noReport ? null : out, stdout, err);
