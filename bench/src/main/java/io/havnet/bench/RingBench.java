@@ -70,13 +70,20 @@ public final class RingBench {
 
     public List<Result> runAll() {
         List<Variant> vs = new ArrayList<>();
-        vs.add(havnet("havnet-spsc", 32, () -> new SpscRing("bench", CAPACITY)));
-        vs.add(havnet("havnet-spsc", 1, () -> new SpscRing("bench", CAPACITY)));
-        vs.add(havnet("havnet-mpmc", 32, () -> new MpmcRing("bench", CAPACITY)));
-        vs.add(havnet("havnet-mpmc", 1, () -> new MpmcRing("bench", CAPACITY)));
-        vs.add(jctools("jctools-spsc", 1, () -> new SpscArrayQueue<>(CAPACITY)));
-        vs.add(jctools("jctools-spsc", 32, () -> new SpscArrayQueue<>(CAPACITY)));
-        vs.add(jctools("jctools-mpmc", 1, () -> new MpmcArrayQueue<>(CAPACITY)));
+        for (int burst : new int[] {32, 1}) {
+            vs.add(variant("havnet-spsc", burst, Ring.class, () -> new SpscRing("bench", CAPACITY),
+                    HavnetProducer.class, HavnetConsumer.class));
+        }
+        for (int burst : new int[] {32, 1}) {
+            vs.add(variant("havnet-mpmc", burst, Ring.class, () -> new MpmcRing("bench", CAPACITY),
+                    HavnetProducer.class, HavnetConsumer.class));
+        }
+        vs.add(variant("jctools-spsc", 1, MessagePassingQueue.class, () -> new SpscArrayQueue<Integer>(CAPACITY),
+                JctoolsProducer.class, JctoolsConsumer.class));
+        vs.add(variant("jctools-spsc", 32, MessagePassingQueue.class, () -> new SpscArrayQueue<Integer>(CAPACITY),
+                JctoolsFillProducer.class, JctoolsDrainConsumer.class));
+        vs.add(variant("jctools-mpmc", 1, MessagePassingQueue.class, () -> new MpmcArrayQueue<Integer>(CAPACITY),
+                JctoolsProducer.class, JctoolsConsumer.class));
         for (Variant v : vs) { // warm-up: compile both sides of every variant
             runRound(v.make().get(), Math.min(handles, 4L << 20));
             runRound(v.make().get(), Math.min(handles, 4L << 20));
@@ -249,12 +256,19 @@ public final class RingBench {
         }
     }
 
-    private static Variant havnet(String name, int burst, Supplier<Ring> ring) {
-        MethodHandle producer = ownCopy(HavnetProducer.class, Ring.class, int.class);
-        MethodHandle consumer = ownCopy(HavnetConsumer.class, Ring.class, int.class);
+    /**
+     * A variant whose producer and consumer run copies of their own of {@code producer} and
+     * {@code consumer} ({@link OwnCode}), each constructed as {@code (queue, burst)} around a fresh
+     * queue every round.
+     */
+    private static Variant variant(String name, int burst, Class<?> queueType, Supplier<?> queue,
+                                   Class<? extends Side> producer, Class<? extends Side> consumer) {
+        MethodHandles.Lookup here = MethodHandles.lookup();
+        MethodHandle p = OwnCode.constructor(here, producer, Side.class, queueType, int.class);
+        MethodHandle c = OwnCode.constructor(here, consumer, Side.class, queueType, int.class);
         return new Variant(name, burst, () -> {
-            Ring r = ring.get();
-            return new Side[] {make(producer, r, burst), make(consumer, r, burst)};
+            Object q = queue.get();
+            return new Side[] {OwnCode.make(p, Side.class, q, burst), OwnCode.make(c, Side.class, q, burst)};
         });
     }
 
@@ -334,27 +348,21 @@ public final class RingBench {
 
     // ----------------------------------------------------------------- JCTools peers
 
-    /**
-     * A JCTools variant: {@code offer}/{@code poll} one element at a time (burst 1), or the batch
-     * API {@code fill}/{@code drain} (any other burst).
-     */
-    private static Variant jctools(String name, int burst, Supplier<MessagePassingQueue<Integer>> queue) {
-        boolean batch = burst > 1;
-        MethodHandle producer = batch ? ownCopy(JctoolsFillProducer.class, MessagePassingQueue.class, int.class)
-                : ownCopy(JctoolsProducer.class, MessagePassingQueue.class, int.class);
-        MethodHandle consumer = batch ? ownCopy(JctoolsDrainConsumer.class, MessagePassingQueue.class, int.class)
-                : ownCopy(JctoolsConsumer.class, MessagePassingQueue.class, int.class);
-        return new Variant(name, burst, () -> {
-            MessagePassingQueue<Integer> q = queue.get();
-            return new Side[] {make(producer, q, burst), make(consumer, q, burst)};
-        });
+    /** A JCTools side: the queue, and the burst its batch calls ask for ({@code fill}/{@code drain}). */
+    private abstract static class JctoolsSide implements Side {
+        final MessagePassingQueue<Integer> q;
+        final int burst;
+
+        JctoolsSide(MessagePassingQueue<Integer> q, int burst) {
+            this.q = q;
+            this.burst = burst;
+        }
     }
 
-    private static final class JctoolsProducer implements Side {
-        private final MessagePassingQueue<Integer> q;
-
+    /** {@code offer}, one element at a time. */
+    private static final class JctoolsProducer extends JctoolsSide {
         JctoolsProducer(MessagePassingQueue<Integer> q, int burst) {
-            this.q = q;
+            super(q, burst);
         }
 
         @Override
@@ -373,11 +381,10 @@ public final class RingBench {
         }
     }
 
-    private static final class JctoolsConsumer implements Side {
-        private final MessagePassingQueue<Integer> q;
-
+    /** {@code poll}, one element at a time. */
+    private static final class JctoolsConsumer extends JctoolsSide {
         JctoolsConsumer(MessagePassingQueue<Integer> q, int burst) {
-            this.q = q;
+            super(q, burst);
         }
 
         @Override
@@ -407,14 +414,11 @@ public final class RingBench {
      * allocated one after the other they shared a cache line, and each side's writes pulled the
      * line from the other core once per element — a cost of the harness, not of the queue.
      */
-    private static final class JctoolsFillProducer implements Side, MessagePassingQueue.Supplier<Integer> {
-        private final MessagePassingQueue<Integer> q;
-        private final int burst;
+    private static final class JctoolsFillProducer extends JctoolsSide implements MessagePassingQueue.Supplier<Integer> {
         private final long[] state = new long[2 * STATE + 2];
 
         JctoolsFillProducer(MessagePassingQueue<Integer> q, int burst) {
-            this.q = q;
-            this.burst = burst;
+            super(q, burst);
         }
 
         @Override
@@ -439,14 +443,11 @@ public final class RingBench {
         }
     }
 
-    private static final class JctoolsDrainConsumer implements Side, MessagePassingQueue.Consumer<Integer> {
-        private final MessagePassingQueue<Integer> q;
-        private final int burst;
+    private static final class JctoolsDrainConsumer extends JctoolsSide implements MessagePassingQueue.Consumer<Integer> {
         private final long[] state = new long[2 * STATE + 2];
 
         JctoolsDrainConsumer(MessagePassingQueue<Integer> q, int burst) {
-            this.q = q;
-            this.burst = burst;
+            super(q, burst);
         }
 
         @Override
@@ -472,13 +473,4 @@ public final class RingBench {
 
     /** Index of a side's first state word: 16 longs (128 bytes) of the array lie before it, 16 after. */
     private static final int STATE = 16;
-
-    /** A copy of {@code template} for one variant (see {@link OwnCode}). */
-    private static MethodHandle ownCopy(Class<? extends Side> template, Class<?>... params) {
-        return OwnCode.constructor(MethodHandles.lookup(), template, Side.class, params);
-    }
-
-    private static Side make(MethodHandle constructor, Object queue, int burst) {
-        return OwnCode.make(constructor, Side.class, queue, burst);
-    }
 }
