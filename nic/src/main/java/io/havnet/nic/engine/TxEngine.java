@@ -643,7 +643,7 @@ public final class TxEngine extends NicEngine {
                 return false;
             }
             int sent = wire.txBurst(0, wireBuf, wireHead, allowed);
-            for (int i = sent; i < allowed && !line.unlimited(); i++) {
+            for (int i = sent; i < allowed; i++) { // the wire refused them: the line did not carry them
                 line.refund(Net.wireBytes(Mbuf.pktLen(wireBuf[wireHead + i])));
             }
             wireHead = (wireHead + sent) & (WIRE_BUF - 1);
