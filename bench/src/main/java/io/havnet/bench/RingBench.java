@@ -84,6 +84,12 @@ public final class RingBench {
                 JctoolsFillProducer.class, JctoolsDrainConsumer.class));
         vs.add(variant("jctools-mpmc", 1, MessagePassingQueue.class, () -> new MpmcArrayQueue<Integer>(CAPACITY),
                 JctoolsProducer.class, JctoolsConsumer.class));
+        // Every queue class is loaded before any variant runs: loading one later (MpmcRing after the
+        // SPSC variants ran) invalidates the code the JIT compiled for the variants before it, which
+        // is then compiled again during the measured rounds, on whatever profile they leave.
+        for (Variant v : vs) {
+            v.make().get();
+        }
         for (Variant v : vs) { // warm-up: compile both sides of every variant
             runRound(v.make().get(), Math.min(handles, 4L << 20));
             runRound(v.make().get(), Math.min(handles, 4L << 20));

@@ -49,14 +49,11 @@ public final class MpscRing extends Ring {
     }
 
     private int enqueue(int[] src, int off, int n, boolean burst) {
-        if (n == 0) {
-            return 0;
-        }
-        long r = mpReserve(n, burst);
+        long r = n == 0 ? 0 : mpReserve(n, burst);
         int k = (int) r;
+        int h = (int) (r >>> 32);
+        copyIn(h, src, off, k); // k = 0 too: see copyIn
         if (k > 0) {
-            int h = (int) (r >>> 32);
-            copyIn(h, src, off, k);
             mpPublish(h, k);
         }
         return k;
@@ -64,8 +61,8 @@ public final class MpscRing extends Ring {
 
     private int dequeue(int[] dst, int off, int n, boolean burst) {
         int k = scReserve(n, burst);
+        copyOut(consHead, dst, off, k); // k = 0 too: see copyIn
         if (k > 0) {
-            copyOut(consHead, dst, off, k);
             scRelease(k);
         }
         return k;

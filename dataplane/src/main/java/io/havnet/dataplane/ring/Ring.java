@@ -139,7 +139,19 @@ public abstract sealed class Ring extends RingPad2 permits SpscRing, MpscRing, S
         return count() == capacity;
     }
 
+    /**
+     * Copies {@code n} handles into the slots from counter {@code head} on. Every burst enqueue
+     * calls it, {@code n = 0} included (nothing is copied): C2 inlines a callee of this size only
+     * where its profile says the call is hot, and a copy made only when something was reserved is,
+     * for a ring polled while full or empty (a port whose traffic has not started when the JIT
+     * profiles it), a cold call — compiled as a call per burst for the life of the JVM. Called
+     * unconditionally it is as frequent as the enqueue in any profile (docs/performance.md,
+     * "A copy the JIT always inlines").
+     */
     final void copyIn(int head, int[] src, int off, int n) {
+        if (n == 0) {
+            return;
+        }
         int idx = head & mask;
         int first = Math.min(n, capacity - idx);
         MemorySegment.copy(src, off, ALL, SLOT, base + 4L * idx, first);
@@ -149,7 +161,11 @@ public abstract sealed class Ring extends RingPad2 permits SpscRing, MpscRing, S
         Reference.reachabilityFence(mem);
     }
 
+    /** Copies {@code n} handles out of the slots from counter {@code head} on; called as {@link #copyIn} is. */
     final void copyOut(int head, int[] dst, int off, int n) {
+        if (n == 0) {
+            return;
+        }
         int idx = head & mask;
         int first = Math.min(n, capacity - idx);
         MemorySegment.copy(ALL, SLOT, base + 4L * idx, dst, off, first);

@@ -50,22 +50,19 @@ public final class SpmcRing extends Ring {
 
     private int enqueue(int[] src, int off, int n, boolean burst) {
         int k = spReserve(n, burst);
+        copyIn(prodHead, src, off, k); // k = 0 too: see copyIn
         if (k > 0) {
-            copyIn(prodHead, src, off, k);
             spPublish(k);
         }
         return k;
     }
 
     private int dequeue(int[] dst, int off, int n, boolean burst) {
-        if (n == 0) {
-            return 0;
-        }
-        long r = mcReserve(n, burst);
+        long r = n == 0 ? 0 : mcReserve(n, burst);
         int k = (int) r;
+        int h = (int) (r >>> 32);
+        copyOut(h, dst, off, k); // k = 0 too: see copyIn
         if (k > 0) {
-            int h = (int) (r >>> 32);
-            copyOut(h, dst, off, k);
             mcRelease(h, k);
         }
         return k;

@@ -48,8 +48,8 @@ public final class SpscRing extends Ring {
 
     private int enqueue(int[] src, int off, int n, boolean burst) {
         int k = spReserve(n, burst);
+        copyIn(prodHead, src, off, k); // k = 0 too: see copyIn
         if (k > 0) {
-            copyIn(prodHead, src, off, k);
             spPublish(k);
         }
         return k;
@@ -57,8 +57,8 @@ public final class SpscRing extends Ring {
 
     private int dequeue(int[] dst, int off, int n, boolean burst) {
         int k = scReserve(n, burst);
+        copyOut(consHead, dst, off, k); // k = 0 too: see copyIn
         if (k > 0) {
-            copyOut(consHead, dst, off, k);
             scRelease(k);
         }
         return k;
