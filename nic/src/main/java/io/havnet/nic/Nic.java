@@ -213,6 +213,22 @@ public final class Nic implements AutoCloseable {
         return lineRateMbps;
     }
 
+    /**
+     * The speed the port links at, in Mbit/s, as LINKS and every VF's VFLINKS report it: the
+     * 82599 links at 100 Mb/s, 1 Gb/s or 10 Gb/s; a paced port links at the least of them that
+     * carries its line rate (10 Gb/s above that), an unpaced one at 10 Gb/s.
+     */
+    public int linkSpeedMbps() {
+        return linkSpeedMbps(lineRateMbps);
+    }
+
+    static int linkSpeedMbps(long lineRateMbps) {
+        if (lineRateMbps > 0 && lineRateMbps <= 100) {
+            return 100;
+        }
+        return lineRateMbps > 0 && lineRateMbps <= 1_000 ? 1_000 : 10_000;
+    }
+
     public boolean vebEnabled() {
         return veb;
     }
@@ -415,9 +431,10 @@ public final class Nic implements AutoCloseable {
         return mddThreshold;
     }
 
-    /** Recomputes VFSTATUS.LINKUP for every VF from the port link and the admin states. */
+    /** Recomputes VFSTATUS.LINKUP and VFLINKS for every VF from the port link and the admin states. */
     public void updateVfLinks() {
         boolean portUp = wire.link().up();
+        int speed = Registers.linksSpeed(linkSpeedMbps());
         for (int i = 0; i < numVfs; i++) {
             boolean up = switch (pools[i].config().linkState()) {
                 case AUTO -> portUp;
@@ -429,6 +446,7 @@ public final class Nic implements AutoCloseable {
             } else {
                 vfRegs[i].clearBits(Registers.VFSTATUS, Registers.VFSTATUS_LINKUP);
             }
+            vfRegs[i].write(Registers.VFLINKS, (up ? Registers.LINKS_UP : 0) | speed);
         }
     }
 

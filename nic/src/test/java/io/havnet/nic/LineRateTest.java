@@ -4,6 +4,8 @@ import io.havnet.dataplane.mbuf.Mbuf;
 import io.havnet.dataplane.net.Net;
 import io.havnet.dataplane.net.PacketBuilder;
 import io.havnet.nic.engine.NicCounters;
+import io.havnet.nic.regs.Registers;
+import io.havnet.nic.sriov.LinkState;
 import io.havnet.platform.memory.PageAllocator;
 import org.junit.jupiter.api.Test;
 
@@ -120,6 +122,31 @@ class LineRateTest {
             assertEquals(offered, t.wireOut().size());
             assertEquals(0, t.tx(NicCounters.TX_LINE_BUSY));
             t.assertConserved();
+        }
+    }
+
+    /**
+     * The port links at the least of the 82599's speeds that carries its line (10 Gb/s unpaced or
+     * above it); the VF's driver reads it from VFLINKS as ixgbevf does, the PF's from the port.
+     */
+    @Test
+    void thePortLinksAtTheLeastOfTheCardsSpeedsThatCarriesItsLine() {
+        long[][] rateToSpeed = {{0, 10_000}, {50, 100}, {100, 100}, {200, 1_000}, {1_000, 1_000}, {2_500, 10_000},
+                {10_000, 10_000}, {40_000, 10_000}};
+        for (long[] c : rateToSpeed) {
+            assertEquals(c[1], Nic.linkSpeedMbps(c[0]), "line rate " + c[0]);
+        }
+        for (long[] c : new long[][] {{0, 10_000}, {200, 1_000}, {50, 100}}) {
+            try (NicTestBed t = new NicTestBed(1, 0, true, PageAllocator.PAGE_2M, c[0])) {
+                NicTestBed.Guest a = t.guest(0, 1);
+                int links = t.nic.vfRegisters(0).read(Registers.VFLINKS);
+                assertEquals(Registers.LINKS_UP | Registers.linksSpeed((int) c[1]), links);
+                assertEquals(c[1], a.dev.link().speedMbps(), "VF on a line of " + c[0]);
+                assertEquals(c[1], t.pfPort().link().speedMbps(), "PF pool on a line of " + c[0]);
+                t.pf.setVfLinkState(0, LinkState.DISABLE);
+                assertEquals(0, t.nic.vfRegisters(0).read(Registers.VFLINKS) & Registers.LINKS_UP);
+                assertFalse(a.dev.link().up());
+            }
         }
     }
 

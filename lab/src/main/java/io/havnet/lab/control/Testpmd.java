@@ -234,7 +234,7 @@ public final class Testpmd {
             }
             b.append("Forwarding mode: ").append(experiment.appOf(v.name())).append('\n');
             b.append("Link status: ").append(d.link().up() ? "up" : "down").append('\n');
-            b.append("Link speed: ").append(d.link().up() ? d.link().speedMbps() / 1000 + " Gbps" : "None").append('\n');
+            b.append("Link speed: ").append(d.link().up() ? speed(d.link().speedMbps()) : "None").append('\n');
             b.append("Promiscuous mode: ").append(d.promiscuous() ? "enabled" : "disabled").append('\n');
             b.append("Current number of RX queues: ").append(d.rxQueues()).append('\n');
             b.append("Current number of TX queues: ").append(d.txQueues()).append('\n');
@@ -458,6 +458,14 @@ public final class Testpmd {
                 "link", "on", "off", "auto", "enable", "disable"));
         l.addAll(List.of(GuestApps.NAMES));
         return l;
+    }
+
+    /** A link speed as testpmd prints it (rte_eth_link_speed_to_str): "100 Mbps", "1 Gbps", "2.5 Gbps". */
+    static String speed(int mbps) {
+        if (mbps < 1_000) {
+            return mbps + " Mbps";
+        }
+        return mbps % 1_000 == 0 ? mbps / 1_000 + " Gbps" : String.format(Locale.ROOT, "%.1f Gbps", mbps / 1000.0);
     }
 
     static String mac(long m) {

@@ -30,6 +30,24 @@ class TestpmdTest {
         return sum;
     }
 
+    /** A VF reports the speed its port links at (VFLINKS): 1 Gbps on a port paced at 1,000 Mbit/s. */
+    @Test
+    void showPortInfoGivesAVfTheSpeedItsPortLinksAt() throws Exception {
+        try (Experiment e = new Experiment(Demo.scenario(Demo.Plan.quick().withLineRate(1000)))) {
+            String info = new Testpmd(e).execute("show port info all");
+            Matcher m = Pattern.compile("path: sriov, VF \\d+\n(?:.*\n)*?Link speed: (.*)\n").matcher(info);
+            int vfs = 0;
+            while (m.find()) {
+                assertEquals("1 Gbps", m.group(1), info);
+                vfs++;
+            }
+            assertTrue(vfs > 0, info);
+        }
+        assertEquals("100 Mbps", Testpmd.speed(100));
+        assertEquals("2.5 Gbps", Testpmd.speed(2_500));
+        assertEquals("10 Gbps", Testpmd.speed(10_000));
+    }
+
     @Test
     void stopStopsEveryVmsForwardingAndStartResumesIt() throws Exception {
         try (Experiment e = new Experiment(Demo.scenario(Demo.Plan.quick()))) {

@@ -13,9 +13,9 @@ import io.havnet.nic.vmdq.Pool;
  * a VM's frames from here; the vSwitch uses the PF's default pool this way.
  */
 public final class PoolEthDev extends IxgbeEthDev {
-    private static final LinkStatus UP = LinkStatus.up(10_000);
     private static final LinkStatus DOWN = LinkStatus.down(null);
     private final Nic nic;
+    private final LinkStatus up;
     private final Pool pool;
 
     public PoolEthDev(String name, Nic nic, int pool, MemoryRegion hostMemory) {
@@ -25,6 +25,7 @@ public final class PoolEthDev extends IxgbeEthDev {
             throw new IllegalArgumentException("pool " + pool + " belongs to VF " + nic.pool(pool).function().vfIndex());
         }
         this.nic = nic;
+        this.up = LinkStatus.up(nic.linkSpeedMbps());
         this.pool = nic.pool(pool);
     }
 
@@ -108,6 +109,6 @@ public final class PoolEthDev extends IxgbeEthDev {
 
     @Override
     public LinkStatus link() {
-        return isStarted() && nic.wire().link().up() ? UP : DOWN;
+        return isStarted() && nic.wire().link().up() ? up : DOWN;
     }
 }

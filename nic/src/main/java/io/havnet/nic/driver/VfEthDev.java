@@ -20,9 +20,10 @@ import io.havnet.nic.regs.Registers;
  * what it queued for sending that the device did not account for; {@link #recover()} brings it back.
  */
 public final class VfEthDev extends IxgbeEthDev {
-    private static final LinkStatus UP = LinkStatus.up(10_000);
     private static final LinkStatus DOWN = LinkStatus.down(null);
     private static final LinkStatus RESET = LinkStatus.down("VF was reset: call recover()");
+    /** The last link-up status reported, made again only when VFLINKS reports another speed. */
+    private LinkStatus up = LinkStatus.up(10_000);
 
     private final VfMailboxClient mbx;
     private int apiVersion = MailboxMessage.API_10;
@@ -186,7 +187,15 @@ public final class VfEthDev extends IxgbeEthDev {
         if (resetSeen || resetIndicated()) {
             return RESET;
         }
-        return isStarted() && (regs.read(Registers.VFSTATUS) & Registers.VFSTATUS_LINKUP) != 0 ? UP : DOWN;
+        int links = regs.read(Registers.VFLINKS); // as ixgbevf's check_link: LINK_UP, then the speed bits
+        if (!isStarted() || (links & Registers.LINKS_UP) == 0) {
+            return DOWN;
+        }
+        int mbps = Registers.linksMbps(links);
+        if (up.speedMbps() != mbps) {
+            up = LinkStatus.up(mbps);
+        }
+        return up;
     }
 
     private boolean resetIndicated() {

@@ -98,6 +98,8 @@ public final class Registers {
 
     public static final int VFCTRL = 0x00000;
     public static final int VFSTATUS = 0x00008;
+    /** VFLINKS: the port's link as the VF sees it (LINKS_UP and the speed bits). */
+    public static final int VFLINKS = 0x00010;
     public static final int VFMBMEM = 0x00200;
     public static final int VFMAILBOX = 0x002FC;
 
@@ -217,6 +219,33 @@ public final class Registers {
     public static final int VFCTRL_RST = 1 << 26;
     /** VFSTATUS.LINKUP. */
     public static final int VFSTATUS_LINKUP = 1 << 1;
+    /** LINKS/VFLINKS.LINK_UP. */
+    public static final int LINKS_UP = 1 << 30;
+    /** LINKS/VFLINKS.LINK_SPEED (bits 29:28): 01 100 Mb/s, 10 1 Gb/s, 11 10 Gb/s. */
+    public static final int LINKS_SPEED_MASK = 0x3 << 28;
+    public static final int LINKS_SPEED_100M = 0x1 << 28;
+    public static final int LINKS_SPEED_1G = 0x2 << 28;
+    public static final int LINKS_SPEED_10G = 0x3 << 28;
+
+    /** The LINK_SPEED bits of a speed this card links at: 100, 1,000 or 10,000 Mbit/s. */
+    public static int linksSpeed(int mbps) {
+        return switch (mbps) {
+            case 100 -> LINKS_SPEED_100M;
+            case 1_000 -> LINKS_SPEED_1G;
+            case 10_000 -> LINKS_SPEED_10G;
+            default -> throw new IllegalArgumentException("the 82599 links at 100, 1000 or 10000 Mbit/s, not " + mbps);
+        };
+    }
+
+    /** The speed in Mbit/s that a LINKS/VFLINKS value reports; 0 when its speed bits are reserved (00). */
+    public static int linksMbps(int links) {
+        return switch (links & LINKS_SPEED_MASK) {
+            case LINKS_SPEED_100M -> 100;
+            case LINKS_SPEED_1G -> 1_000;
+            case LINKS_SPEED_10G -> 10_000;
+            default -> 0;
+        };
+    }
 
     /** VFMAILBOX bits (§8.3.5.1.3). */
     public static final int VFMAILBOX_REQ = 1;
