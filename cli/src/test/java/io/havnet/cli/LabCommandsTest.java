@@ -3,6 +3,7 @@ package io.havnet.cli;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.havnet.dataplane.TestEnv;
+import io.havnet.dataplane.net.Net;
 import io.havnet.lab.Demo;
 import io.havnet.lab.Experiment;
 import io.havnet.lab.metrics.MetricsServer;
@@ -26,8 +27,6 @@ import static org.junit.jupiter.api.Assertions.*;
 /** demo, run, testpmd, vf and the metrics endpoint, the way a user drives them. */
 class LabCommandsTest {
     static final ObjectMapper JSON = new ObjectMapper();
-    /** Most measured slices per path and frame size in a demo (Experiment.MAX_SLICES). */
-    static final int MAX_SLICES = 8;
     static final Set<String> RUN_KEYS = Set.of("path", "frame_size", "vms", "offered", "delivered", "drops", "mpps", "gbps",
             "hypervisor_ns_per_pkt", "nic_ns_per_pkt", "guest_ns_per_pkt", "copies_per_pkt", "vm_exits_per_pkt",
             "interrupts_per_pkt", "latency_us", "long_calls");
@@ -41,12 +40,12 @@ class LabCommandsTest {
         assertTrue(root.get("scenario").asText().endsWith("port paced at 1,000 Mbit/s"), root.get("scenario").asText());
         for (JsonNode run : root.get("runs")) {
             int size = run.get("frame_size").asInt();
-            double line = 1000e6 / ((size + 20) * 8) / 1e6;
+            double line = 1000e6 / ((size + Net.ETHER_PREAMBLE_AND_GAP) * 8) / 1e6;
             // Each measured window opens on a full closed loop: up to vms x in_flight_per_vm frames
             // the line carried before the window may reach the tester inside it, once per slice
-            // (at most 8 per path and size). At 1518 B and 0.15 s of windows that is 8 % of a 1 Gbit/s
-            // line; an unpaced port carries ~10 times the line.
-            double backlog = MAX_SLICES * run.get("vms").asDouble() * run.get("in_flight_per_vm").asDouble()
+            // (at most Experiment.MAX_SLICES per path and size). At 1518 B and 0.15 s of windows
+            // that is 8 % of a 1 Gbit/s line; an unpaced port carries ~10 times the line.
+            double backlog = Experiment.MAX_SLICES * run.get("vms").asDouble() * run.get("in_flight_per_vm").asDouble()
                     / run.get("seconds").asDouble() / 1e6;
             assertTrue(run.get("mpps").asDouble() <= line * 1.02 + backlog, size + " B on a " + line + " Mpps line: " + run);
             long dropped = 0;

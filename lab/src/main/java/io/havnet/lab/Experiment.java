@@ -498,7 +498,7 @@ public final class Experiment implements AutoCloseable {
     /** Longest slice when {@link #phases} takes turns between paths, unless that makes more than {@link #MAX_SLICES}. */
     static final double SLICE_SECONDS = 0.25;
     /** Most slices per path and phase: each has its own warm-up and drain. */
-    static final int MAX_SLICES = 8;
+    public static final int MAX_SLICES = 8;
 
     /**
      * Offers traffic of {@code size} to the VMs of {@code path} for {@code seconds} (after a

@@ -22,8 +22,6 @@ import io.havnet.nic.regs.Registers;
 public final class VfEthDev extends IxgbeEthDev {
     private static final LinkStatus DOWN = LinkStatus.down(null);
     private static final LinkStatus RESET = LinkStatus.down("VF was reset: call recover()");
-    /** The last link-up status reported, made again only when VFLINKS reports another speed. */
-    private LinkStatus up = LinkStatus.up(10_000);
 
     private final VfMailboxClient mbx;
     private int apiVersion = MailboxMessage.API_10;
@@ -188,14 +186,7 @@ public final class VfEthDev extends IxgbeEthDev {
             return RESET;
         }
         int links = regs.read(Registers.VFLINKS); // as ixgbevf's check_link: LINK_UP, then the speed bits
-        if (!isStarted() || (links & Registers.LINKS_UP) == 0) {
-            return DOWN;
-        }
-        int mbps = Registers.linksMbps(links);
-        if (up.speedMbps() != mbps) {
-            up = LinkStatus.up(mbps);
-        }
-        return up;
+        return isStarted() && (links & Registers.LINKS_UP) != 0 ? LinkStatus.up(Registers.linksMbps(links)) : DOWN;
     }
 
     private boolean resetIndicated() {
