@@ -37,8 +37,13 @@ final class HostTestBed implements AutoCloseable {
     }
 
     HostTestBed(int vfs) {
+        this(vfs, 0);
+    }
+
+    /** A host whose port is paced at {@code lineRateMbps} (0: not paced). */
+    HostTestBed(int vfs, long lineRateMbps) {
         host = Host.builder(wire[0]).memory(1L << 30).hugePages(HugePagePolicy.NEVER).vfs(vfs).clock(clock)
-                .hostMbufs(4095).build();
+                .hostMbufs(4095).lineRateMbps(lineRateMbps).build();
         testerRegion = MemoryRegion.allocate("tester", 32L << 20, HugePagePolicy.NEVER);
         testerPool = MbufPool.builder("tester", testerRegion).count(8191).cacheSize(0).build();
     }

@@ -5,6 +5,9 @@ package io.havnet.dataplane.ethdev;
  * failed (a truncated capture, a vanished interface).
  */
 public record LinkStatus(boolean up, int speedMbps, boolean fullDuplex, String downReason) {
+    /** {@code speedMbps} of a link whose speed the driver cannot know ({@code RTE_ETH_SPEED_NUM_UNKNOWN}). */
+    public static final int SPEED_UNKNOWN = -1;
+
     public static LinkStatus up(int speedMbps) {
         return new LinkStatus(true, speedMbps, true, null);
     }
@@ -15,7 +18,7 @@ public record LinkStatus(boolean up, int speedMbps, boolean fullDuplex, String d
 
     @Override
     public String toString() {
-        return up ? "up " + speedMbps + " Mbps " + (fullDuplex ? "full-duplex" : "half-duplex")
+        return up ? "up " + (speedMbps == SPEED_UNKNOWN ? "unknown speed" : speedMbps + " Mbps") + " " + (fullDuplex ? "full-duplex" : "half-duplex")
                 : "down" + (downReason == null ? "" : " (" + downReason + ")");
     }
 }

@@ -19,6 +19,16 @@ public final class Virtio {
     public static final int F_NET_STATUS = 16;
     public static final int F_RING_EVENT_IDX = 29;
     public static final int F_VERSION_1 = 32;
+    /** The device config carries the link's speed and duplex (bit 63; config fields valid with VERSION_1 only). */
+    public static final int F_NET_SPEED_DUPLEX = 63;
+
+    // device config of virtio-net with SPEED_DUPLEX (§5.1.4): speed le32 in Mbit/s, duplex u8
+    /** {@code speed}: unknown. Any value above 0x7fffffff is read as unknown. */
+    public static final int SPEED_UNKNOWN = 0xFFFFFFFF;
+    public static final int DUPLEX_HALF = 0x00;
+    public static final int DUPLEX_FULL = 0x01;
+    /** {@code duplex}: unknown. Any value but 0x00 and 0x01 is read as unknown. */
+    public static final int DUPLEX_UNKNOWN = 0xFF;
 
     // device status (§2.1)
     public static final int STATUS_ACKNOWLEDGE = 1;

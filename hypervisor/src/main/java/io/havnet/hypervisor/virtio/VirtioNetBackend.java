@@ -31,7 +31,8 @@ public final class VirtioNetBackend {
     static final VarHandle IDX = ValueLayout.JAVA_SHORT.withOrder(ByteOrder.LITTLE_ENDIAN).varHandle();
 
     public static final long OFFERED_FEATURES = 1L << Virtio.F_VERSION_1 | 1L << Virtio.F_NET_MAC
-            | 1L << Virtio.F_NET_MRG_RXBUF | 1L << Virtio.F_RING_EVENT_IDX | 1L << Virtio.F_NET_STATUS;
+            | 1L << Virtio.F_NET_MRG_RXBUF | 1L << Virtio.F_RING_EVENT_IDX | 1L << Virtio.F_NET_STATUS
+            | 1L << Virtio.F_NET_SPEED_DUPLEX;
     public static final int MAX_QUEUE_SIZE = 1024;
     /** The most RX buffers one frame may take (MRG_RXBUF). */
     private static final int MAX_RX_BUFFERS = 64;
@@ -68,6 +69,8 @@ public final class VirtioNetBackend {
     private volatile int status;
     private long driverFeatures;
     private volatile boolean linkUp = true;
+    private volatile int speed = Virtio.SPEED_UNKNOWN;
+    private volatile int duplex = Virtio.DUPLEX_UNKNOWN;
     private volatile String brokenReason;
     private long rxCopiedBytes;
     private long txCopiedBytes;
@@ -188,6 +191,37 @@ public final class VirtioNetBackend {
 
     public void setLinkUp(boolean up) {
         linkUp = up;
+    }
+
+    /** The device config's link speed in Mbit/s (VIRTIO_NET_F_SPEED_DUPLEX), {@link Virtio#SPEED_UNKNOWN} until set. */
+    public int speed() {
+        exit();
+        return speed;
+    }
+
+    /** The device config's duplex (VIRTIO_NET_F_SPEED_DUPLEX): half, full or {@link Virtio#DUPLEX_UNKNOWN} until set. */
+    public int duplex() {
+        exit();
+        return duplex;
+    }
+
+    /**
+     * What the hypervisor exports as the link's speed and duplex (QEMU's {@code speed=} and {@code
+     * duplex=} of virtio-net): {@code mbps} 0..{@link Integer#MAX_VALUE} or {@link Virtio#SPEED_UNKNOWN},
+     * {@code duplex} {@link Virtio#DUPLEX_HALF}, {@link Virtio#DUPLEX_FULL} or {@link Virtio#DUPLEX_UNKNOWN}.
+     * A driver reads them when it starts.
+     */
+    public void setSpeedDuplex(int mbps, int duplex) {
+        if (mbps < 0 && mbps != Virtio.SPEED_UNKNOWN) {
+            throw new IllegalArgumentException(name + ": link speed " + Integer.toUnsignedString(mbps)
+                    + " Mbit/s is neither 0.." + Integer.MAX_VALUE + " nor unknown");
+        }
+        if (duplex != Virtio.DUPLEX_HALF && duplex != Virtio.DUPLEX_FULL && duplex != Virtio.DUPLEX_UNKNOWN) {
+            throw new IllegalArgumentException(name + ": duplex 0x" + Integer.toHexString(duplex)
+                    + " is neither half (0), full (1) nor unknown (0xff)");
+        }
+        this.speed = mbps;
+        this.duplex = duplex;
     }
 
     /** The notify register: the guest kicks queue {@code q}. A trap — counted as a VM exit. */

@@ -27,7 +27,6 @@ import static io.havnet.hypervisor.virtio.VirtioNetBackend.U64;
  * asked to be told; in poll mode it never asks for interrupts.
  */
 public final class VirtioNetPmd extends EthDev {
-    private static final LinkStatus UP = LinkStatus.up(10_000);
     private static final LinkStatus DOWN = LinkStatus.down(null);
     private static final LinkStatus BROKEN = LinkStatus.down("virtio device needs reset");
 
@@ -36,6 +35,8 @@ public final class VirtioNetPmd extends EthDev {
     private final MemorySegment ram;
     private final boolean pollMode;
     private final long features;
+    /** The link as the device config gave it when the driver started (SPEED_DUPLEX), as DPDK's reads it once. */
+    private final LinkStatus up;
     private Vq rx;
     private Vq tx;
     private Mempool rxPool;
@@ -57,7 +58,7 @@ public final class VirtioNetPmd extends EthDev {
     }
 
     private VirtioNetPmd(String name, VirtioNetBackend dev, MemoryRegion guestMemory, MacAddress mac, long features,
-                         boolean pollMode) {
+                         boolean pollMode, LinkStatus up) {
         super(name, new DevInfo("net_virtio", 1, 1, 0, io.havnet.dataplane.ethdev.Offloads.TX_MULTI_SEGS, 9728,
                 32, VirtioNetBackend.MAX_QUEUE_SIZE), mac);
         this.dev = dev;
@@ -65,11 +66,15 @@ public final class VirtioNetPmd extends EthDev {
         this.ram = guestMemory.segment();
         this.pollMode = pollMode;
         this.features = features;
+        this.up = up;
     }
 
     /**
      * Probes the device (virtio 1.2 §3.1.1): reset, ACKNOWLEDGE, DRIVER, negotiate
-     * VERSION_1 + MAC + MRG_RXBUF + EVENT_IDX + STATUS, FEATURES_OK, read the MAC.
+     * VERSION_1 + MAC + MRG_RXBUF + EVENT_IDX + STATUS + SPEED_DUPLEX, FEATURES_OK, read the MAC and,
+     * with SPEED_DUPLEX, the link's speed and duplex (a speed above 0x7fffffff is unknown, a duplex
+     * other than half or full leaves full, as DPDK's driver does; without the feature the speed is
+     * unknown).
      *
      * @throws IllegalStateException when the device refuses the features
      */
@@ -78,7 +83,7 @@ public final class VirtioNetPmd extends EthDev {
         dev.setStatus(Virtio.STATUS_ACKNOWLEDGE);
         dev.setStatus(Virtio.STATUS_ACKNOWLEDGE | Virtio.STATUS_DRIVER);
         long wanted = 1L << Virtio.F_VERSION_1 | 1L << Virtio.F_NET_MAC | 1L << Virtio.F_NET_MRG_RXBUF
-                | 1L << Virtio.F_RING_EVENT_IDX | 1L << Virtio.F_NET_STATUS;
+                | 1L << Virtio.F_RING_EVENT_IDX | 1L << Virtio.F_NET_STATUS | 1L << Virtio.F_NET_SPEED_DUPLEX;
         long f = dev.deviceFeatures() & wanted;
         dev.setDriverFeatures(f);
         dev.setStatus(Virtio.STATUS_ACKNOWLEDGE | Virtio.STATUS_DRIVER | Virtio.STATUS_FEATURES_OK);
@@ -86,7 +91,16 @@ public final class VirtioNetPmd extends EthDev {
             dev.setStatus(Virtio.STATUS_FAILED);
             throw new IllegalStateException(name + ": the device refused features 0x" + Long.toHexString(f));
         }
-        return new VirtioNetPmd(name, dev, guestMemory, new MacAddress(dev.mac()), f, pollMode);
+        int speed = LinkStatus.SPEED_UNKNOWN;
+        boolean full = true;
+        if ((f & 1L << Virtio.F_NET_SPEED_DUPLEX) != 0) {
+            int s = dev.speed();
+            speed = s >= 0 ? s : LinkStatus.SPEED_UNKNOWN;
+            int d = dev.duplex();
+            full = d != Virtio.DUPLEX_HALF;
+        }
+        LinkStatus up = new LinkStatus(true, speed, full, null);
+        return new VirtioNetPmd(name, dev, guestMemory, new MacAddress(dev.mac()), f, pollMode, up);
     }
 
     /** Guest-physical addresses of the virtqueues: {desc, avail, used} (diagnostics, hostile-guest tests). */
@@ -258,7 +272,11 @@ public final class VirtioNetPmd extends EthDev {
         if (dev.brokenReason() != null) {
             return BROKEN;
         }
-        return isStarted() && dev.ready() ? UP : DOWN;
+        if (!isStarted() || !dev.ready()) {
+            return DOWN;
+        }
+        // VIRTIO_NET_F_STATUS: the config's status says whether the link is up (a config read: an exit)
+        return (features & 1L << Virtio.F_NET_STATUS) == 0 || dev.linkUp() ? up : DOWN;
     }
 
     /** Kicks queue {@code q} if the device asked (EVENT_IDX) or did not suppress notifications. */

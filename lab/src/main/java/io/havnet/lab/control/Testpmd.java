@@ -2,6 +2,7 @@ package io.havnet.lab.control;
 
 import io.havnet.dataplane.ethdev.EthDev;
 import io.havnet.dataplane.ethdev.EthStats;
+import io.havnet.dataplane.ethdev.LinkStatus;
 import io.havnet.dataplane.net.MacAddress;
 import io.havnet.dataplane.stats.Counters;
 import io.havnet.hypervisor.IoPath;
@@ -233,8 +234,10 @@ public final class Testpmd {
                 b.append(v.state() == Vm.State.HUNG ? "Hung: " : "Crashed: ").append(v.crashReason()).append('\n');
             }
             b.append("Forwarding mode: ").append(experiment.appOf(v.name())).append('\n');
-            b.append("Link status: ").append(d.link().up() ? "up" : "down").append('\n');
-            b.append("Link speed: ").append(d.link().up() ? speed(d.link().speedMbps()) : "None").append('\n');
+            LinkStatus link = d.link();
+            b.append("Link status: ").append(link.up() ? "up" : "down").append('\n');
+            b.append("Link speed: ").append(link.up() ? speed(link.speedMbps()) : "None").append('\n');
+            b.append("Link duplex: ").append(link.fullDuplex() ? "full-duplex" : "half-duplex").append('\n');
             b.append("Promiscuous mode: ").append(d.promiscuous() ? "enabled" : "disabled").append('\n');
             b.append("Current number of RX queues: ").append(d.rxQueues()).append('\n');
             b.append("Current number of TX queues: ").append(d.txQueues()).append('\n');
@@ -462,6 +465,12 @@ public final class Testpmd {
 
     /** A link speed as testpmd prints it (rte_eth_link_speed_to_str): "100 Mbps", "1 Gbps", "2.5 Gbps". */
     static String speed(int mbps) {
+        if (mbps == LinkStatus.SPEED_UNKNOWN) {
+            return "Unknown";
+        }
+        if (mbps == 0) {
+            return "None";
+        }
         if (mbps < 1_000) {
             return mbps + " Mbps";
         }
