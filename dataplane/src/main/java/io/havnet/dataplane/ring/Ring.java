@@ -30,6 +30,8 @@ public abstract sealed class Ring extends RingPad2 permits SpscRing, MpscRing, S
     static final VarHandle PROD_TAIL;
     static final VarHandle CONS_HEAD;
     static final VarHandle CONS_TAIL;
+    static final VarHandle CONS_TAIL_CACHE;
+    static final VarHandle PROD_TAIL_CACHE;
 
     static {
         try {
@@ -38,6 +40,8 @@ public abstract sealed class Ring extends RingPad2 permits SpscRing, MpscRing, S
             PROD_TAIL = l.findVarHandle(RingProducerFields.class, "prodTail", int.class);
             CONS_HEAD = l.findVarHandle(RingConsumerFields.class, "consHead", int.class);
             CONS_TAIL = l.findVarHandle(RingConsumerFields.class, "consTail", int.class);
+            CONS_TAIL_CACHE = l.findVarHandle(RingProducerFields.class, "consTailCache", int.class);
+            PROD_TAIL_CACHE = l.findVarHandle(RingConsumerFields.class, "prodTailCache", int.class);
         } catch (ReflectiveOperationException e) {
             throw new ExceptionInInitializerError(e);
         }
@@ -194,12 +198,23 @@ public abstract sealed class Ring extends RingPad2 permits SpscRing, MpscRing, S
         }
     }
 
-    /** Multi-producer: reserve [head, head+k) by CAS; returns {@code head << 32 | k} (k = 0: nothing). */
+    /**
+     * Multi-producer: reserve [head, head+k) by CAS; returns {@code head << 32 | k} (k = 0: nothing).
+     * Free space is computed against the producers' shared copy of the consumer tail, refreshed
+     * from {@code consTail} only when it does not show room for {@code n}: a copy is never ahead
+     * of {@code consTail} (it holds a value {@code consTail} had), so it can only understate the
+     * room. It is read with acquire and written with release, so a producer that takes another's
+     * copy also takes the consumers' reads that the copy accounts for (package documentation).
+     */
     final long mpReserve(int n, boolean burst) {
         while (true) {
             int head = (int) PROD_HEAD.getVolatile(this);
-            int consTail = (int) CONS_TAIL.getAcquire(this);
-            int free = capacity + consTail - head;
+            int free = capacity + (int) CONS_TAIL_CACHE.getAcquire(this) - head;
+            if (free < n) {
+                int consTail = (int) CONS_TAIL.getAcquire(this);
+                CONS_TAIL_CACHE.setRelease(this, consTail);
+                free = capacity + consTail - head;
+            }
             int k = n;
             if (free < n) {
                 if (!burst || free <= 0) {
@@ -227,12 +242,20 @@ public abstract sealed class Ring extends RingPad2 permits SpscRing, MpscRing, S
         PROD_TAIL.setRelease(this, head + k);
     }
 
-    /** Multi-consumer: reserve [head, head+k) by CAS; returns {@code head << 32 | k} (k = 0: nothing). */
+    /**
+     * Multi-consumer: reserve [head, head+k) by CAS; returns {@code head << 32 | k} (k = 0: nothing).
+     * The consumers' shared copy of the producer tail works as the producers' copy of the consumer
+     * tail does ({@link #mpReserve}): refreshed only when it shows fewer than {@code n}.
+     */
     final long mcReserve(int n, boolean burst) {
         while (true) {
             int head = (int) CONS_HEAD.getVolatile(this);
-            int prodTail = (int) PROD_TAIL.getAcquire(this);
-            int avail = prodTail - head;
+            int avail = (int) PROD_TAIL_CACHE.getAcquire(this) - head;
+            if (avail < n) {
+                int prodTail = (int) PROD_TAIL.getAcquire(this);
+                PROD_TAIL_CACHE.setRelease(this, prodTail);
+                avail = prodTail - head;
+            }
             int k = n;
             if (avail < n) {
                 if (!burst || avail <= 0) {

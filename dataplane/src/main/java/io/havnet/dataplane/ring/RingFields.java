@@ -21,7 +21,7 @@ abstract class RingPad0 {
 abstract class RingProducerFields extends RingPad0 {
     int prodHead;
     int prodTail;
-    /** Single producer only: last consumer tail seen. */
+    /** Last consumer tail seen: the single producer's own, or the multi producers' shared copy (Ring#mpReserve). */
     int consTailCache;
 }
 
@@ -41,7 +41,7 @@ abstract class RingPad1 extends RingProducerFields {
 abstract class RingConsumerFields extends RingPad1 {
     int consHead;
     int consTail;
-    /** Single consumer only: last producer tail seen. */
+    /** Last producer tail seen: the single consumer's own, or the multi consumers' shared copy (Ring#mcReserve). */
     int prodTailCache;
 }
 

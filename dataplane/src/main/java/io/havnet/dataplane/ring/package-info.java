@@ -23,9 +23,16 @@
  *       writes are visible), reserves via its head, reads the slots, and publishes
  *       {@code consTail} with <b>release</b>.</li>
  * </ol>
- * Single-producer and single-consumer sides keep a private copy of the other side's tail and
- * refresh it only when the ring looks full (or empty), so in steady state a burst touches no
- * cache line that the other core writes, except the slots themselves.
+ * Every side keeps a copy of the other side's tail and refreshes it only when the ring looks
+ * full (or empty), so in steady state a burst touches no cache line that the other core writes,
+ * except the slots themselves. A single producer's or consumer's copy is its own; multi producers
+ * share one copy (next to {@code prodHead}), multi consumers another (next to {@code consHead}).
+ * A copy holds a value the tail had, and tails only advance, so a copy can only understate the
+ * room (or the handles) there is: a stale copy costs a refresh, never a slot. Shared copies are
+ * written with <b>release</b> after the acquire read of the tail and read with <b>acquire</b>,
+ * so the happens-before edge from the other side's tail reaches the producer (or consumer) that
+ * uses another's copy. (DPDK's {@code rte_ring} reads the other side's tail on every call; on a
+ * machine whose cores trade a line in ~140 ns that read is most of a single-handle call.)
  *
  * <h2>Layout</h2>
  * Producer fields, consumer fields and the immutable fields sit on separate 128-byte padded
