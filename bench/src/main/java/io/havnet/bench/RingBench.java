@@ -2,10 +2,12 @@ package io.havnet.bench;
 
 import io.havnet.dataplane.os.Affinity;
 import io.havnet.dataplane.ring.MpmcRing;
+import io.havnet.dataplane.ring.MpscRing;
 import io.havnet.dataplane.ring.Ring;
 import io.havnet.dataplane.ring.SpscRing;
 import org.jctools.queues.MessagePassingQueue;
 import org.jctools.queues.MpmcArrayQueue;
+import org.jctools.queues.MpscArrayQueue;
 import org.jctools.queues.SpscArrayQueue;
 
 import java.lang.invoke.MethodHandle;
@@ -78,11 +80,16 @@ public final class RingBench {
             vs.add(variant("havnet-mpmc", burst, Ring.class, () -> new MpmcRing("bench", CAPACITY),
                     HavnetProducer.class, HavnetConsumer.class));
         }
+        // many lcores feeding one (a TX lcore, a worker's input): rte_ring's MP/SC mode
+        vs.add(variant("havnet-mpsc", 32, Ring.class, () -> new MpscRing("bench", CAPACITY),
+                HavnetProducer.class, HavnetConsumer.class));
         vs.add(variant("jctools-spsc", 1, MessagePassingQueue.class, () -> new SpscArrayQueue<Integer>(CAPACITY),
                 JctoolsProducer.class, JctoolsConsumer.class));
         vs.add(variant("jctools-spsc", 32, MessagePassingQueue.class, () -> new SpscArrayQueue<Integer>(CAPACITY),
                 JctoolsFillProducer.class, JctoolsDrainConsumer.class));
         vs.add(variant("jctools-mpmc", 1, MessagePassingQueue.class, () -> new MpmcArrayQueue<Integer>(CAPACITY),
+                JctoolsProducer.class, JctoolsConsumer.class));
+        vs.add(variant("jctools-mpsc", 1, MessagePassingQueue.class, () -> new MpscArrayQueue<Integer>(CAPACITY),
                 JctoolsProducer.class, JctoolsConsumer.class));
         // Every queue class is loaded before any variant runs: loading one later (MpmcRing after the
         // SPSC variants ran) invalidates the code the JIT compiled for the variants before it, which
