@@ -38,7 +38,7 @@ class VirtioLinkTest {
     }
 
     @Test
-    void theDriverTakesWhatTheDeviceConfigSaysWhenItStarts() {
+    void theDriverTakesWhatTheDeviceConfigSaysWhenItProbesTheDevice() {
         try (HostTestBed t = new HostTestBed(1)) {
             Vm vm = t.vm("idle", IoPath.VSWITCH, GuestApp.IDLE);
             VirtioNetBackend dev = vm.backend();
@@ -87,7 +87,7 @@ class VirtioLinkTest {
         return l;
     }
 
-    /** A driver probed and started over {@code dev} after the hypervisor set the config to {@code mbps}, {@code duplex}. */
+    /** A driver that probed and started over {@code dev} after the hypervisor set the config to {@code mbps}, {@code duplex}. */
     private static VirtioNetPmd started(VirtioNetBackend dev, Mempool pool, int mbps, int duplex) {
         dev.setSpeedDuplex(mbps, duplex);
         VirtioNetPmd p = VirtioNetPmd.probe("probe", dev, pool.region(), true);

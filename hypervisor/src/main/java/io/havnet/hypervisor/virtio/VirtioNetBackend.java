@@ -209,7 +209,7 @@ public final class VirtioNetBackend {
      * What the hypervisor exports as the link's speed and duplex (QEMU's {@code speed=} and {@code
      * duplex=} of virtio-net): {@code mbps} 0..{@link Integer#MAX_VALUE} or {@link Virtio#SPEED_UNKNOWN},
      * {@code duplex} {@link Virtio#DUPLEX_HALF}, {@link Virtio#DUPLEX_FULL} or {@link Virtio#DUPLEX_UNKNOWN}.
-     * A driver reads them when it starts.
+     * A driver reads them when it probes the device.
      */
     public void setSpeedDuplex(int mbps, int duplex) {
         if (mbps < 0 && mbps != Virtio.SPEED_UNKNOWN) {

@@ -35,7 +35,7 @@ public final class VirtioNetPmd extends EthDev {
     private final MemorySegment ram;
     private final boolean pollMode;
     private final long features;
-    /** The link as the device config gave it when the driver started (SPEED_DUPLEX), as DPDK's reads it once. */
+    /** The link as the device config gave it when the driver probed the device (SPEED_DUPLEX): read once, as DPDK's driver does. */
     private final LinkStatus up;
     private Vq rx;
     private Vq tx;
