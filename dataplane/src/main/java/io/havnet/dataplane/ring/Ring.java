@@ -204,13 +204,16 @@ public abstract sealed class Ring extends RingPad2 permits SpscRing, MpscRing, S
      * from {@code consTail} only when it does not show room for {@code n}: a copy is never ahead
      * of {@code consTail} (it holds a value {@code consTail} had), so it can only understate the
      * room. It is read with acquire and written with release, so a producer that takes another's
-     * copy also takes the consumers' reads that the copy accounts for (package documentation).
+     * copy also takes the consumers' reads that the copy accounts for (package documentation). A
+     * copy showing more room than the ring has is refreshed too: a producer stopped between its
+     * read of the tail and its write of the copy may write a value 2^31 handles old, whose
+     * difference to the head no longer means anything.
      */
     final long mpReserve(int n, boolean burst) {
         while (true) {
             int head = (int) PROD_HEAD.getVolatile(this);
             int free = capacity + (int) CONS_TAIL_CACHE.getAcquire(this) - head;
-            if (free < n) {
+            if (free < n || free > capacity) {
                 int consTail = (int) CONS_TAIL.getAcquire(this);
                 CONS_TAIL_CACHE.setRelease(this, consTail);
                 free = capacity + consTail - head;
@@ -251,7 +254,7 @@ public abstract sealed class Ring extends RingPad2 permits SpscRing, MpscRing, S
         while (true) {
             int head = (int) CONS_HEAD.getVolatile(this);
             int avail = (int) PROD_TAIL_CACHE.getAcquire(this) - head;
-            if (avail < n) {
+            if (avail < n || avail > capacity) {
                 int prodTail = (int) PROD_TAIL.getAcquire(this);
                 PROD_TAIL_CACHE.setRelease(this, prodTail);
                 avail = prodTail - head;

@@ -28,7 +28,9 @@
  * except the slots themselves. A single producer's or consumer's copy is its own; multi producers
  * share one copy (next to {@code prodHead}), multi consumers another (next to {@code consHead}).
  * A copy holds a value the tail had, and tails only advance, so a copy can only understate the
- * room (or the handles) there is: a stale copy costs a refresh, never a slot. Shared copies are
+ * room (or the handles) there is: a stale copy costs a refresh, never a slot (a shared copy that
+ * shows more than the ring holds — written late by a thread stopped for 2^31 handles — is
+ * refreshed as well). Shared copies are
  * written with <b>release</b> after the acquire read of the tail and read with <b>acquire</b>,
  * so the happens-before edge from the other side's tail reaches the producer (or consumer) that
  * uses another's copy. (DPDK's {@code rte_ring} reads the other side's tail on every call; on a
