@@ -63,6 +63,7 @@ public abstract class EthDev implements AutoCloseable {
     private boolean[] txReady = new boolean[0];
     private MacAddress mac;
     private boolean promiscuous;
+    private boolean allMulticast;
     private final Counters portErrors = new Counters(List.of(
             new CounterDef("ierrors", "frames", "received frames dropped before any queue"),
             new CounterDef("imissed", "frames", "frames dropped before any queue for lack of room")));
@@ -116,8 +117,22 @@ public abstract class EthDev implements AutoCloseable {
         return promiscuous;
     }
 
+    /**
+     * {@code rte_eth_promiscuous_enable/disable}: receive every unicast address. Drivers whose
+     * device decides it override this, and throw when the device refuses.
+     */
     public void setPromiscuous(boolean on) {
         this.promiscuous = on;
+    }
+
+    /** Whether the port receives every multicast address ({@code rte_eth_allmulticast_get}). */
+    public boolean allMulticast() {
+        return allMulticast;
+    }
+
+    /** {@code rte_eth_allmulticast_enable/disable}; drivers override it as {@link #setPromiscuous}. */
+    public void setAllMulticast(boolean on) {
+        this.allMulticast = on;
     }
 
     /** The port's link now. */

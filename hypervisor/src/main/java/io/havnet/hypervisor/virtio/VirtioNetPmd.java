@@ -279,6 +279,24 @@ public final class VirtioNetPmd extends EthDev {
         return (features & 1L << Virtio.F_NET_STATUS) == 0 || dev.linkUp() ? up : DOWN;
     }
 
+    /**
+     * Refused, as DPDK's net_virtio does without VIRTIO_NET_F_CTRL_RX: the receive mode of a
+     * virtio port is set through the control virtqueue, which this device does not offer (what
+     * reaches the guest is the vSwitch's or the VMDq pool's choice).
+     */
+    @Override
+    public void setPromiscuous(boolean on) {
+        throw new UnsupportedOperationException(name() + ": no control virtqueue (VIRTIO_NET_F_CTRL_RX): "
+                + "the receive mode cannot change");
+    }
+
+    /** Refused as {@link #setPromiscuous} is. */
+    @Override
+    public void setAllMulticast(boolean on) {
+        throw new UnsupportedOperationException(name() + ": no control virtqueue (VIRTIO_NET_F_CTRL_RX): "
+                + "the receive mode cannot change");
+    }
+
     /** Kicks queue {@code q} if the device asked (EVENT_IDX) or did not suppress notifications. */
     private void kick(Vq v, int q, int oldIdx) {
         boolean need;

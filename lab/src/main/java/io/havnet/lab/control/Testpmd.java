@@ -46,6 +46,8 @@ public final class Testpmd {
             {"set vf trust VF on|off", "let the VF change its MAC and enter promiscuous mode"},
             {"set vf rate VF MBPS", "TX rate limit in Mbit/s (0: none)"},
             {"set vf link VF auto|enable|disable", "administrative link state"},
+            {"set promisc all|N on|off", "promiscuous mode of a port, asked of its device (a VF asks the PF)"},
+            {"set allmulti all|N on|off", "all-multicast mode of a port, asked as promisc is"},
             {"start", "every VM forwards; the tester offers traffic to the VMs"},
             {"stop", "stop the traffic, wait for the frames in flight, stop every VM's forwarding, print forward statistics"},
             {"show iommu faults", "DMA requests the IOMMU refused (count and most recent)"},
@@ -144,6 +146,14 @@ public final class Testpmd {
         }
     }
 
+    private static boolean onOff(String what, String s) {
+        return switch (s) {
+            case "on" -> true;
+            case "off" -> false;
+            default -> throw new IllegalArgumentException(what + ": '" + s + "' is neither on nor off");
+        };
+    }
+
     private static void arity(String[] w, int n, String usage) {
         if (w.length != n) {
             throw new IllegalArgumentException("usage: " + usage);
@@ -239,6 +249,7 @@ public final class Testpmd {
             b.append("Link speed: ").append(link.up() ? speed(link.speedMbps()) : "None").append('\n');
             b.append("Link duplex: ").append(link.fullDuplex() ? "full-duplex" : "half-duplex").append('\n');
             b.append("Promiscuous mode: ").append(d.promiscuous() ? "enabled" : "disabled").append('\n');
+            b.append("Allmulticast mode: ").append(d.allMulticast() ? "enabled" : "disabled").append('\n');
             b.append("Current number of RX queues: ").append(d.rxQueues()).append('\n');
             b.append("Current number of TX queues: ").append(d.txQueues()).append('\n');
         }
@@ -318,7 +329,28 @@ public final class Testpmd {
                 vfAdmin.execute(line.toString());
                 return "";
             }
-            default -> throw new IllegalArgumentException("set: unknown '" + w[1] + "' (expected fwd, vf)");
+            case "promisc", "allmulti" -> {
+                arity(w, 4, "set " + w[1] + " all|N on|off");
+                boolean on = onOff(w[1], w[3]);
+                StringBuilder out = new StringBuilder();
+                for (int p : portList(w[2])) {
+                    EthDev d = ports().get(p).vnic();
+                    try {
+                        if (w[1].equals("promisc")) {
+                            d.setPromiscuous(on);
+                        } else {
+                            d.setAllMulticast(on);
+                        }
+                    } catch (UnsupportedOperationException | IllegalStateException refused) {
+                        // as testpmd: the port keeps its mode, the others go on
+                        out.append(String.format(Locale.ROOT, "Error during %s %s mode for port %d: %s - ignore%n",
+                                on ? "enabling" : "disabling", w[1].equals("promisc") ? "promiscuous" : "all-multicast",
+                                p, refused.getMessage()));
+                    }
+                }
+                return out.toString();
+            }
+            default -> throw new IllegalArgumentException("set: unknown '" + w[1] + "' (expected fwd, vf, promisc, allmulti)");
         }
     }
 
@@ -458,7 +490,7 @@ public final class Testpmd {
     public static List<String> words() {
         List<String> l = new ArrayList<>(List.of("help", "show", "clear", "set", "start", "stop", "sleep", "quit", "port",
                 "info", "stats", "all", "fwd", "vf", "iommu", "faults", "mac", "vlan", "qos", "spoofchk", "trust", "rate",
-                "link", "on", "off", "auto", "enable", "disable"));
+                "link", "on", "off", "auto", "enable", "disable", "promisc", "allmulti"));
         l.addAll(List.of(GuestApps.NAMES));
         return l;
     }

@@ -1,5 +1,6 @@
 package io.havnet.lab.control;
 
+import io.havnet.hypervisor.IoPath;
 import io.havnet.lab.Demo;
 import io.havnet.lab.Experiment;
 import org.junit.jupiter.api.Test;
@@ -50,6 +51,43 @@ class TestpmdTest {
         assertEquals("10 Gbps", Testpmd.speed(10_000));
         assertEquals("Unknown", Testpmd.speed(io.havnet.dataplane.ethdev.LinkStatus.SPEED_UNKNOWN));
         assertEquals("None", Testpmd.speed(0));
+    }
+
+    @Test
+    void setPromiscAsksEachPortsDeviceAndShowsWhatItGranted() throws Exception {
+        try (Experiment e = new Experiment(Demo.scenario(Demo.Plan.quick()))) {
+            Testpmd t = new Testpmd(e);
+            int sriov = portOf(e, IoPath.SRIOV);
+            int vswitch = portOf(e, IoPath.VSWITCH);
+            String out = t.execute("set promisc all on");
+            // virtio: no control virtqueue; an untrusted VF: the PF grants its multicast table only
+            assertTrue(out.contains("Error during enabling promiscuous mode for port " + vswitch
+                    + ": " + e.host().vms().get(vswitch).vnic().name() + ": no control virtqueue"), out);
+            assertTrue(out.contains("port " + sriov + ": " + e.host().vms().get(sriov).vnic().name()
+                    + ": the PF granted multicast by table, not promiscuous mode: the VF is not trusted"), out);
+            assertTrue(t.execute("show port info " + sriov).contains("Promiscuous mode: disabled\nAllmulticast mode: disabled\n"));
+
+            int vf = e.host().vms().get(sriov).vf();
+            t.execute("set vf trust " + vf + " on");
+            assertEquals("", t.execute("set promisc " + sriov + " on"));
+            assertEquals("", t.execute("set allmulti " + sriov + " on"));
+            assertTrue(t.execute("show port info " + sriov).contains("Promiscuous mode: enabled\nAllmulticast mode: enabled\n"));
+            assertEquals(io.havnet.nic.mailbox.MailboxMessage.XCAST_MODE_PROMISC, e.host().pf().xcastMode(vf));
+            t.execute("set promisc " + sriov + " off");
+            assertEquals(io.havnet.nic.mailbox.MailboxMessage.XCAST_MODE_ALLMULTI, e.host().pf().xcastMode(vf));
+
+            IllegalArgumentException bad = assertThrows(IllegalArgumentException.class, () -> t.execute("set promisc 0 maybe"));
+            assertEquals("promisc: 'maybe' is neither on nor off", bad.getMessage());
+        }
+    }
+
+    private static int portOf(Experiment e, IoPath path) {
+        for (int i = 0; i < e.host().vms().size(); i++) {
+            if (e.host().vms().get(i).path() == path) {
+                return i;
+            }
+        }
+        throw new AssertionError("no " + path + " port");
     }
 
     @Test

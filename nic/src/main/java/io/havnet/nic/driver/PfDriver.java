@@ -42,6 +42,10 @@ public final class PfDriver implements Nic.ResetListener {
     private final long[] ipsecRefused;
     private final long[] mbxServed;
     private final boolean[] poolInUse;
+    /** The mailbox API each VF negotiated (1.0 until it does, and again after a reset, as ixgbe keeps {@code vf_api}). */
+    private final int[] vfApi;
+    /** Each VF's receive mode (UPDATE_XCAST_MODE), multicast by its table after a reset. */
+    private final int[] xcastMode;
     private final int[] words = new int[MailboxMessage.WORDS];
 
     public PfDriver(Nic nic) {
@@ -55,6 +59,10 @@ public final class PfDriver implements Nic.ResetListener {
         this.ipsecRefused = new long[vfs];
         this.mbxServed = new long[vfs];
         this.poolInUse = new boolean[nic.numPools()];
+        this.vfApi = new int[vfs];
+        this.xcastMode = new int[vfs];
+        java.util.Arrays.fill(vfApi, MailboxMessage.API_10);
+        java.util.Arrays.fill(xcastMode, MailboxMessage.XCAST_MODE_MULTI);
         java.util.Arrays.fill(mbxTokens, MBX_BURST);
         java.util.Arrays.fill(mbxLast, Long.MIN_VALUE);
         nic.addResetListener(this);
@@ -211,10 +219,23 @@ public final class PfDriver implements Nic.ResetListener {
         p.setConfig(p.config().withSpoofCheck(on));
     }
 
-    /** {@code vf N trust on|off}. */
+    /**
+     * {@code vf N trust on|off}. A VF no longer trusted loses all-multicast and promiscuous mode at
+     * once (it keeps multicast by its table); ixgbe instead makes the VF reset and ask again.
+     */
     public synchronized void setVfTrust(int vf, boolean on) {
         Pool p = vfPool(vf);
         p.setConfig(p.config().withTrust(on));
+        if (!on && xcastMode[vf] > MailboxMessage.XCAST_MODE_MULTI) {
+            xcastMode[vf] = MailboxMessage.XCAST_MODE_MULTI;
+            applyModes(vf);
+        }
+    }
+
+    /** VF {@code vf}'s receive mode: {@link MailboxMessage#XCAST_MODE_NONE} .. {@link MailboxMessage#XCAST_MODE_PROMISC}. */
+    public synchronized int xcastMode(int vf) {
+        vfPool(vf);
+        return xcastMode[vf];
     }
 
     /** {@code vf N max_tx_rate R} in Mbit/s (0 = no limit). */
@@ -234,10 +255,19 @@ public final class PfDriver implements Nic.ResetListener {
         nic.updateVfLinks();
     }
 
+    /**
+     * The VF's pool accept modes (VMOLR) from its port VLAN and receive mode: broadcast always,
+     * its multicast table from MULTI on, every multicast from ALLMULTI, every unicast and (without
+     * a port VLAN, which keeps confining it) every VLAN in PROMISC.
+     */
     private void applyModes(int vf) {
         Pool p = vfPool(vf);
         PoolConfig c = p.config();
-        filters.setModes(p.index(), !c.hasPortVlan(), true, false, false, false);
+        int mode = xcastMode[vf];
+        boolean promisc = mode == MailboxMessage.XCAST_MODE_PROMISC;
+        filters.setModes(p.index(), !c.hasPortVlan(), true, mode >= MailboxMessage.XCAST_MODE_ALLMULTI, promisc,
+                promisc && !c.hasPortVlan());
+        filters.setMulticastTableEnabled(p.index(), mode >= MailboxMessage.XCAST_MODE_MULTI);
         filters.setEnabled(p.index(), clearToSend[vf] && c.linkState() != LinkState.DISABLE && !p.disabled());
     }
 
@@ -272,6 +302,8 @@ public final class PfDriver implements Nic.ResetListener {
     @Override
     public synchronized void onVfReset(int vf) {
         clearToSend[vf] = false;
+        vfApi[vf] = MailboxMessage.API_10;
+        xcastMode[vf] = MailboxMessage.XCAST_MODE_MULTI;
         Pool p = vfPool(vf);
         nic.ipsec().removeOwner(p.index());
         filters.clearMacs(p.index());
@@ -282,6 +314,7 @@ public final class PfDriver implements Nic.ResetListener {
         if (c.hasPortVlan()) {
             filters.addVlan(p.index(), c.portVlanTci() & 0xFFF);
         }
+        applyModes(vf); // back to its multicast table; no receive until the VF's RESET (VFRE, as ixgbe)
         nic.updateVfLinks();
     }
 
@@ -363,6 +396,8 @@ public final class PfDriver implements Nic.ResetListener {
         if (id == MailboxMessage.RESET) {
             ok = true;
             clearToSend[vf] = true;
+            vfApi[vf] = MailboxMessage.API_10;
+            xcastMode[vf] = MailboxMessage.XCAST_MODE_MULTI;
             nic.ipsec().removeOwner(p.index()); // a VF reset forgets its inline IPsec SAs (ixgbe_ipsec_vf_clear)
             filters.clearMacs(p.index());
             filters.addMac(p.index(), c.mac());
@@ -379,8 +414,15 @@ public final class PfDriver implements Nic.ResetListener {
                 case MailboxMessage.SET_VLAN -> setVlanFromVf(p, c, (msg & MailboxMessage.MSGINFO_MASK) != 0, words[1] & 0xFFF);
                 case MailboxMessage.SET_LPE -> setLpe(p, c, words[1]);
                 case MailboxMessage.SET_MULTICAST -> setMulticast(p, msg);
-                case MailboxMessage.API_NEGOTIATE -> words[1] == MailboxMessage.API_10 || words[1] == MailboxMessage.API_11
-                        || words[1] == MailboxMessage.API_12 || words[1] == MailboxMessage.API_13;
+                case MailboxMessage.API_NEGOTIATE -> {
+                    boolean known = words[1] == MailboxMessage.API_10 || words[1] == MailboxMessage.API_11
+                            || words[1] == MailboxMessage.API_12 || words[1] == MailboxMessage.API_13;
+                    if (known) {
+                        vfApi[vf] = words[1];
+                    }
+                    yield known;
+                }
+                case MailboxMessage.UPDATE_XCAST_MODE -> updateXcastMode(vf, c, words[1], reply);
                 case MailboxMessage.IPSEC_ADD -> ipsecAdd(vf, p, c, reply);
                 case MailboxMessage.IPSEC_DEL -> {
                     boolean done = nic.ipsec().delete((words[1] & MailboxMessage.IPSEC_FLAG_RX) != 0, words[2], p.index());
@@ -401,6 +443,27 @@ public final class PfDriver implements Nic.ResetListener {
         }
         reply[0] |= (ok ? MailboxMessage.ACK : MailboxMessage.NACK) | (clearToSend[vf] ? MailboxMessage.CTS : 0);
         send(vf, reply);
+    }
+
+    /**
+     * UPDATE_XCAST_MODE with ixgbe's policy ({@code ixgbe_update_vf_xcast_mode}): NACK below mailbox
+     * API 1.2, and for promiscuous below 1.3; an untrusted VF asking for more than its multicast
+     * table gets its multicast table (ACK, word 1 says so). Promiscuous is granted to a trusted VF
+     * as on the X540 and later parts — the 82599 itself refuses it, and ixgbe also wants the PF
+     * promiscuous first, a condition havnet's PF (the default pool) does not have.
+     */
+    private boolean updateXcastMode(int vf, PoolConfig c, int asked, int[] reply) {
+        int api = vfApi[vf];
+        boolean apiOk = api == MailboxMessage.API_12 && asked != MailboxMessage.XCAST_MODE_PROMISC
+                || api == MailboxMessage.API_13;
+        if (!apiOk || asked < MailboxMessage.XCAST_MODE_NONE || asked > MailboxMessage.XCAST_MODE_PROMISC) {
+            return false;
+        }
+        int mode = asked > MailboxMessage.XCAST_MODE_MULTI && !c.trusted() ? MailboxMessage.XCAST_MODE_MULTI : asked;
+        xcastMode[vf] = mode;
+        applyModes(vf);
+        reply[1] = mode;
+        return true;
     }
 
     /** NACK reasons in word 1 of an IPSEC_ADD / IPSEC_DEL reply. */

@@ -262,12 +262,34 @@ public final class VfEthDev extends IxgbeEthDev {
             throw new IllegalStateException(name() + ": the PF refused the VF reset");
         }
         setMacAddressLocal(new MacAddress(MailboxMessage.macFromWords(r[1], r[2])));
+        // a reset takes the PF back to API 1.0 and the multicast table: ask again, as ixgbevf's reset does
+        if (apiVersion != MailboxMessage.API_10 && !VfMailboxClient.acked(mbx.call(MailboxMessage.API_NEGOTIATE, apiVersion))) {
+            apiVersion = MailboxMessage.API_10;
+        }
+        restoreRxMode();
         regs.write(Registers.VFMAILBOX, Registers.VFMAILBOX_RSTD);
         resetSeen = false;
         if (isStarted()) {
             stop();
             start();
         }
+    }
+
+    /** After a reset: asks the PF for the receive mode the port had, keeping what it grants now. */
+    private void restoreRxMode() {
+        int asked = promiscuous() ? MailboxMessage.XCAST_MODE_PROMISC
+                : allMulticast() ? MailboxMessage.XCAST_MODE_ALLMULTI : MailboxMessage.XCAST_MODE_MULTI;
+        if (asked == MailboxMessage.XCAST_MODE_MULTI) {
+            return; // what a reset leaves
+        }
+        int granted;
+        try {
+            granted = xcastMode(asked);
+        } catch (IllegalStateException refused) {
+            granted = MailboxMessage.XCAST_MODE_MULTI;
+        }
+        super.setPromiscuous(granted == MailboxMessage.XCAST_MODE_PROMISC);
+        super.setAllMulticast(allMulticast() && granted >= MailboxMessage.XCAST_MODE_ALLMULTI);
     }
 
     private void setMacAddressLocal(MacAddress m) {
@@ -284,6 +306,67 @@ public final class VfEthDev extends IxgbeEthDev {
         }
         super.setMacAddress(m);
     }
+
+    /**
+     * Promiscuous mode, asked of the PF (UPDATE_XCAST_MODE, as DPDK's ixgbevf driver): on, every
+     * unicast and multicast address and every VLAN; off, back to all-multicast if that is on, else
+     * to the multicast table. {@link #promiscuous()} says what the PF granted.
+     *
+     * @throws IllegalStateException when the PF refuses (mailbox API before 1.3) or grants less
+     *                               (the VF is not trusted)
+     */
+    @Override
+    public void setPromiscuous(boolean on) {
+        int asked = on ? MailboxMessage.XCAST_MODE_PROMISC
+                : allMulticast() ? MailboxMessage.XCAST_MODE_ALLMULTI : MailboxMessage.XCAST_MODE_MULTI;
+        int granted = xcastMode(asked);
+        super.setPromiscuous(granted == MailboxMessage.XCAST_MODE_PROMISC);
+        if (granted < asked) {
+            throw notGranted(asked, granted);
+        }
+    }
+
+    /**
+     * All-multicast mode, asked of the PF as {@link #setPromiscuous} is; while promiscuous the VF
+     * receives every multicast address already, and only the setting is kept (as DPDK's driver).
+     *
+     * @throws IllegalStateException when the PF refuses (mailbox API before 1.2) or grants less
+     *                               (the VF is not trusted)
+     */
+    @Override
+    public void setAllMulticast(boolean on) {
+        if (promiscuous()) {
+            super.setAllMulticast(on);
+            return;
+        }
+        int asked = on ? MailboxMessage.XCAST_MODE_ALLMULTI : MailboxMessage.XCAST_MODE_MULTI;
+        int granted = xcastMode(asked);
+        super.setAllMulticast(granted >= MailboxMessage.XCAST_MODE_ALLMULTI);
+        if (granted < asked) {
+            throw notGranted(asked, granted);
+        }
+    }
+
+    /** UPDATE_XCAST_MODE; returns the mode the PF granted. */
+    private int xcastMode(int mode) {
+        int need = mode == MailboxMessage.XCAST_MODE_PROMISC ? MailboxMessage.API_13 : MailboxMessage.API_12;
+        if (apiVersion < need) {
+            throw new IllegalStateException(name() + ": " + XCAST_NAMES[mode] + " needs mailbox API "
+                    + (need == MailboxMessage.API_13 ? "1.3" : "1.2") + "; the PF negotiated an older one");
+        }
+        int[] r = mbx.call(MailboxMessage.UPDATE_XCAST_MODE, mode);
+        if (!VfMailboxClient.acked(r)) {
+            throw new IllegalStateException(name() + ": the PF refused " + XCAST_NAMES[mode]);
+        }
+        return r[1];
+    }
+
+    private IllegalStateException notGranted(int asked, int granted) {
+        return new IllegalStateException(name() + ": the PF granted " + XCAST_NAMES[granted] + ", not "
+                + XCAST_NAMES[asked] + ": the VF is not trusted (ip link set DEV vf N trust on)");
+    }
+
+    private static final String[] XCAST_NAMES = {"no multicast", "multicast by table", "all-multicast", "promiscuous mode"};
 
     /** SET_VLAN: joins or leaves VLAN {@code vid}; false when the PF refuses (port VLAN set by the admin). */
     public boolean vlanFilter(int vid, boolean on) {

@@ -28,6 +28,8 @@ public final class L2Filters {
     private long allmulti;
     private long promisc;
     private long vlanPromisc;
+    /** Pools whose multicast table is not consulted (VMOLR.ROMPE clear). */
+    private long mtaOff;
     private long enabled;
     private int defaultPool = -1;
     private volatile L2Table table;
@@ -198,6 +200,16 @@ public final class L2Filters {
         publish();
     }
 
+    /**
+     * Whether {@code pool} receives the multicast addresses of its table (VMOLR.ROMPE; on unless
+     * turned off). Off, a pool takes multicast only in all-multicast mode.
+     */
+    public synchronized void setMulticastTableEnabled(int pool, boolean on) {
+        checkPool(pool);
+        mtaOff = on ? mtaOff & ~(1L << pool) : mtaOff | 1L << pool;
+        publish();
+    }
+
     /** Lets {@code pool} receive, or stops it (reset, link forced down, disabled by MDD). */
     public synchronized void setEnabled(int pool, boolean on) {
         checkPool(pool);
@@ -239,6 +251,9 @@ public final class L2Filters {
         }
         long[] mtaMasks = new long[4096];
         for (int pool = 0; pool < pools; pool++) {
+            if ((mtaOff & 1L << pool) != 0) {
+                continue;
+            }
             BitSet b = mta[pool];
             for (int h = b.nextSetBit(0); h >= 0; h = b.nextSetBit(h + 1)) {
                 mtaMasks[h] |= 1L << pool;

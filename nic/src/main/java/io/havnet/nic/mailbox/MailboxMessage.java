@@ -13,6 +13,16 @@ public final class MailboxMessage {
     public static final int SET_MACVLAN = 0x06;
     public static final int API_NEGOTIATE = 0x08;
     public static final int GET_QUEUES = 0x09;
+    /** ixgbe_mbx.h IXGBE_VF_UPDATE_XCAST_MODE (API 1.2; promiscuous from 1.3): word 1 the mode asked, the reply's the mode granted. */
+    public static final int UPDATE_XCAST_MODE = 0x0c;
+    /** Receive modes of UPDATE_XCAST_MODE (ixgbevf's IXGBEVF_XCAST_MODE_*): broadcast only... */
+    public static final int XCAST_MODE_NONE = 0;
+    /** ...plus the multicast addresses in its table (the default after a reset)... */
+    public static final int XCAST_MODE_MULTI = 1;
+    /** ...plus every multicast address (trusted VFs only)... */
+    public static final int XCAST_MODE_ALLMULTI = 2;
+    /** ...plus every unicast address and every VLAN (trusted VFs only, API 1.3). */
+    public static final int XCAST_MODE_PROMISC = 3;
     /** ixgbe_mbx.h IXGBE_VF_IPSEC_ADD / _DEL: inline IPsec SAs for a trusted VF. */
     public static final int IPSEC_ADD = 0x0d;
     public static final int IPSEC_DEL = 0x0e;
@@ -56,6 +66,7 @@ public final class MailboxMessage {
             case SET_MACVLAN -> "SET_MACVLAN";
             case API_NEGOTIATE -> "API_NEGOTIATE";
             case GET_QUEUES -> "GET_QUEUES";
+            case UPDATE_XCAST_MODE -> "UPDATE_XCAST_MODE";
             case IPSEC_ADD -> "IPSEC_ADD";
             case IPSEC_DEL -> "IPSEC_DEL";
             case PF_CONTROL_MSG -> "PF_CONTROL_MSG";
