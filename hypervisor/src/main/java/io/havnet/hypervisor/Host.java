@@ -648,6 +648,22 @@ public final class Host implements AutoCloseable {
     }
 
     /**
+     * Sets a VM's link up or down from the host, as pulling and plugging its cable: a virtio
+     * device's config says so and the device drops what the guest sends and what comes for it,
+     * counted (QEMU's {@code set_link}, libvirt's {@code domif-setlink}); a VF gets the administrative
+     * link state {@code disable} (down) or {@code auto} (up), as {@code ip link set PF vf N state}
+     * would, and the NIC drops what comes for it, counted as for a pool that is down.
+     */
+    public synchronized void setVmLink(String name, boolean up) {
+        Vm vm = vm(name);
+        if (vm.spec.path() == IoPath.SRIOV) {
+            pf.setVfLinkState(vm.vf, up ? io.havnet.nic.sriov.LinkState.AUTO : io.havnet.nic.sriov.LinkState.DISABLE);
+        } else {
+            vm.backend.setLinkUp(up);
+        }
+    }
+
+    /**
      * Destroys a VM: its vCPU stops, the hypervisor forgets its port or relay, an assigned VF is
      * reset (FLR) and its IOMMU domain removed, every guest buffer is freed and every page returned.
      */

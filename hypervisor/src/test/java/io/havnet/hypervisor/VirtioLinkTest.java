@@ -10,6 +10,10 @@ import io.havnet.hypervisor.virtio.VirtioNetPmd;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
+import org.junit.jupiter.params.provider.EnumSource;
+
+import java.util.HashMap;
+import java.util.Map;
 
 import static org.junit.jupiter.api.Assertions.*;
 
@@ -65,6 +69,59 @@ class VirtioLinkTest {
                 pool.close();
             }
         }
+    }
+
+    /**
+     * The host pulls a VM's cable ({@code setVmLink}): the guest sees its link down, nothing it
+     * sends leaves and nothing for it arrives — every such frame counted under a reason — and once
+     * plugged back traffic flows again.
+     */
+    @ParameterizedTest
+    @EnumSource(IoPath.class)
+    void aVmWhoseLinkTheHostSetsDownSeesItDownAndEveryFrameIsCounted(IoPath path) {
+        String rxReason = switch (path) {
+            case VSWITCH -> "guest_rx_link_down";
+            case VMDQ -> "vmdq_rx_link_down";
+            case SRIOV -> "rx_drop_pool_down";
+        };
+        String txReason = switch (path) {
+            case VSWITCH -> "guest_tx_link_down";
+            case VMDQ -> "vmdq_tx_link_down";
+            case SRIOV -> "tx_drop_link_down";
+        };
+        try (HostTestBed t = new HostTestBed(2)) {
+            Vm echo = t.vm("echo", path, t.macswap());
+            long mac = echo.spec().effectiveMac().value();
+            t.host.setVmLink("echo", false);
+            assertFalse(echo.vnic().link().up(), path + ": the guest sees its link down");
+            t.fromWire(mac, 5);
+            t.run();
+            assertEquals(0, t.wireOut().size());
+            assertEquals(0, t.appRx("echo"), "the guest received nothing");
+            assertEquals(5L, drops(t).get(rxReason), () -> path + ": " + drops(t));
+
+            Vm talker = t.vm("talker", path, t.sender(HostTestBed.PEER, 7));
+            t.host.setVmLink("talker", false);
+            t.run();
+            assertEquals(0, t.wireOut().size(), "nothing the guest sent left");
+            assertEquals(7L, drops(t).get(txReason), () -> path + ": " + drops(t));
+
+            t.host.setVmLink("echo", true);
+            assertTrue(echo.vnic().link().up());
+            t.fromWire(mac, 3);
+            t.run();
+            assertEquals(3, t.wireOut().size(), "plugged back, traffic flows");
+            t.assertNicConserved();
+        }
+    }
+
+    /** Every drop the host counted, by reason, over all components. */
+    private static Map<String, Long> drops(HostTestBed t) {
+        Map<String, Long> m = new HashMap<>();
+        for (var c : t.host.accounting()) {
+            c.drops().forEach((k, v) -> m.merge(k, v, Long::sum));
+        }
+        return m;
     }
 
     @Test

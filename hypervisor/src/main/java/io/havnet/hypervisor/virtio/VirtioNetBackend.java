@@ -41,11 +41,15 @@ public final class VirtioNetBackend {
     public static final int DROP_RX_BROKEN = 1;
     public static final int DROP_TX_BAD_DESC = 2;
     public static final int DROP_RX_TOO_LONG = 3;
+    public static final int DROP_RX_LINK_DOWN = 4;
+    public static final int DROP_TX_LINK_DOWN = 5;
     public static final List<CounterDef> DROPS = List.of(
             new CounterDef("guest_rx_no_buffer", "frames", "frames for a guest that had posted no RX buffer"),
             new CounterDef("guest_rx_device_broken", "frames", "frames for a virtio device in NEEDS_RESET"),
             new CounterDef("guest_tx_bad_descriptor", "frames", "guest frames whose descriptors were invalid"),
-            new CounterDef("guest_rx_too_long", "frames", "frames longer than the guest's buffers can take"));
+            new CounterDef("guest_rx_too_long", "frames", "frames longer than the guest's buffers can take"),
+            new CounterDef("guest_rx_link_down", "frames", "frames for a guest whose link the hypervisor set down"),
+            new CounterDef("guest_tx_link_down", "frames", "frames a guest sent while the hypervisor had its link down"));
 
     /** One virtqueue as the device sees it. */
     static final class Queue {
@@ -189,8 +193,19 @@ public final class VirtioNetBackend {
         return linkUp;
     }
 
+    /**
+     * The hypervisor sets the link up or down (QEMU's {@code set_link}, libvirt's {@code
+     * domif-setlink}): the config's status says so (VIRTIO_NET_F_STATUS), and while it is down the
+     * device takes the guest's frames and the frames for it and drops them, counted
+     * ({@code guest_tx_link_down}, {@code guest_rx_link_down}) — as a NIC whose cable is out.
+     */
     public void setLinkUp(boolean up) {
         linkUp = up;
+    }
+
+    /** Whether the hypervisor has the link up: the device's own view (no exit), for its data path and relays. */
+    public boolean carrier() {
+        return linkUp;
     }
 
     /** The device config's link speed in Mbit/s (VIRTIO_NET_F_SPEED_DUPLEX), {@link Virtio#SPEED_UNKNOWN} until set. */
@@ -306,12 +321,60 @@ public final class VirtioNetBackend {
     }
 
     /**
+     * The head of the next chain the guest posted on TX queue {@code v} (the guest published up to
+     * {@code avail}), or -1 after putting the device in NEEDS_RESET when the guest's index is more
+     * than a ring ahead.
+     */
+    private int nextTxHead(Queue v, int avail) {
+        if (((avail - v.lastAvail) & 0xFFFF) > v.size) {
+            broken("TX avail index " + avail + " is more than a ring ahead of " + v.lastAvail);
+            return -1;
+        }
+        return Short.toUnsignedInt(ram.get(U16, v.avail + Virtio.RING_ENTRIES + 2L * (v.lastAvail & (v.size - 1))));
+    }
+
+    /**
+     * Link down: takes up to {@code max} frames the guest posted and drops them, counted, as a
+     * device whose cable is out (QEMU drops them the same way, uncounted). Returns them to the guest.
+     */
+    private void dropTx(int max) {
+        Queue v = queues[Virtio.TX_QUEUE];
+        int avail = availIdx(v);
+        int oldUsed = v.usedIdx;
+        int k = 0;
+        while (k < max && v.lastAvail != avail) {
+            int head = nextTxHead(v, avail);
+            if (head < 0) {
+                break;
+            }
+            if (head >= v.size) {
+                broken("TX descriptor head " + head + " outside a ring of " + v.size);
+                break;
+            }
+            v.lastAvail = (v.lastAvail + 1) & 0xFFFF;
+            putUsed(v, head, 0);
+            k++;
+        }
+        if (k > 0) {
+            drops.add(DROP_TX_LINK_DOWN, k);
+            publishUsed(v);
+            maybeInterrupt(v, oldUsed, vm.counters());
+        } else {
+            armNotify(v);
+        }
+    }
+
+    /**
      * Moves up to {@code n} frames the guest transmitted into host mbufs from {@code pool}.
      *
      * @return frames placed in {@code out[off..)}
      */
     public int fromGuest(int[] out, int off, int n, Mempool pool) {
         if (!ready()) {
+            return 0;
+        }
+        if (!linkUp) {
+            dropTx(n);
             return 0;
         }
         Queue v = queues[Virtio.TX_QUEUE];
@@ -323,13 +386,11 @@ public final class VirtioNetBackend {
         int oldUsed = v.usedIdx;
         int k = 0;
         long bytes = 0;
-        int mask = v.size - 1;
         while (k < n && v.lastAvail != avail) {
-            if (((avail - v.lastAvail) & 0xFFFF) > v.size) {
-                broken("TX avail index " + avail + " is more than a ring ahead of " + v.lastAvail);
+            int head = nextTxHead(v, avail);
+            if (head < 0) {
                 break;
             }
-            int head = Short.toUnsignedInt(ram.get(U16, v.avail + Virtio.RING_ENTRIES + 2L * (v.lastAvail & mask)));
             int m = copyChainOut(v, head, pool);
             if (m == NO_MBUF) {
                 break; // left in the ring: retried next round, not lost
@@ -466,9 +527,9 @@ public final class VirtioNetBackend {
      * @return frames delivered
      */
     public int toGuest(int[] frames, int off, int n) {
-        if (!ready()) {
+        if (!ready() || !linkUp) {
             if (n > 0) {
-                drops.add(DROP_RX_BROKEN, n);
+                drops.add(ready() ? DROP_RX_LINK_DOWN : DROP_RX_BROKEN, n);
                 Mbuf.freeBulk(frames, off, n);
             }
             return 0;
@@ -720,11 +781,10 @@ public final class VirtioNetBackend {
             armNotify(v);
             return TX_NONE;
         }
-        if (((avail - v.lastAvail) & 0xFFFF) > v.size) {
-            broken("TX avail index " + avail + " is more than a ring ahead of " + v.lastAvail);
+        int head = nextTxHead(v, avail);
+        if (head < 0) {
             return TX_NONE;
         }
-        int head = Short.toUnsignedInt(ram.get(U16, v.avail + Virtio.RING_ENTRIES + 2L * (v.lastAvail & (v.size - 1))));
         peekedHead = head;
         int n = walkTxChain(v, head, addr, len, max);
         if (n < 0) {

@@ -41,6 +41,8 @@ public final class VmdqRelay implements Agent {
     public static final int DROP_RX_TOO_LONG = 2;
     public static final int DROP_RX_ON_STOP = 3;
     public static final int DROP_TX_ON_STOP = 4;
+    public static final int DROP_RX_LINK_DOWN = 5;
+    public static final int DROP_TX_LINK_DOWN = 6;
     public static final List<CounterDef> DROPS = List.of(
             new CounterDef("vmdq_tx_too_long", "frames", "guest frames longer than the NIC's largest frame"),
             new CounterDef("vmdq_tx_too_many_pieces", "frames",
@@ -50,7 +52,9 @@ public final class VmdqRelay implements Agent {
             new CounterDef("vmdq_rx_dropped_on_stop", "frames",
                     "frames the NIC had written into lent buffers when the queue was stopped (reset, broken device, VM gone)"),
             new CounterDef("vmdq_tx_dropped_on_stop", "frames",
-                    "guest frames posted to the NIC that it had not sent when the queue was stopped"));
+                    "guest frames posted to the NIC that it had not sent when the queue was stopped"),
+            new CounterDef("vmdq_rx_link_down", "frames", "frames for a guest whose link the hypervisor set down"),
+            new CounterDef("vmdq_tx_link_down", "frames", "frames a guest sent while the hypervisor had its link down"));
     /** Frames per direction per round. */
     private static final int BURST = 32;
     /** Pieces of one received frame: a 9.5 KiB frame over 2 KiB buffers takes 5. */
@@ -197,6 +201,11 @@ public final class VmdqRelay implements Agent {
                 continue;
             }
             int n = rxPieces;
+            if (!v.carrier()) { // link down: the frame goes nowhere, its buffers back to the NIC
+                drops.add(DROP_RX_LINK_DOWN, 1);
+                dropPieces();
+                continue;
+            }
             if (rxPiecesOverflow || n > 1 && !v.mergeableRx()) {
                 drops.add(DROP_RX_TOO_LONG, 1);
                 dropPieces();
@@ -283,7 +292,7 @@ public final class VmdqRelay implements Agent {
         }
         int frames = 0;
         int bad = 0;
-        while (frames < BURST) {
+        while (frames < BURST && bad < BURST) { // a round takes at most a burst of each
             int n = v.peekTx(txAddr, txLen, txAddr.length);
             if (n == VirtioNetBackend.TX_NONE) {
                 break;
@@ -292,6 +301,13 @@ public final class VmdqRelay implements Agent {
                 continue;
             }
             int head = v.peekedHead();
+            if (!v.carrier()) { // link down: taken from the guest and dropped, as a NIC whose cable is out
+                v.takeTx();
+                v.txUsed(head);
+                drops.add(DROP_TX_LINK_DOWN, 1);
+                bad++;
+                continue;
+            }
             if (n == VirtioNetBackend.TX_TOO_MANY) {
                 v.takeTx();
                 v.txUsed(head);

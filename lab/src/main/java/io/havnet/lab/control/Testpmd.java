@@ -46,6 +46,7 @@ public final class Testpmd {
             {"set vf trust VF on|off", "let the VF change its MAC and enter promiscuous mode"},
             {"set vf rate VF MBPS", "TX rate limit in Mbit/s (0: none)"},
             {"set vf link VF auto|enable|disable", "administrative link state"},
+            {"set link-up|link-down port all|N", "the VM's link, set from the host as pulling its cable (virtio: QEMU's set_link; VF: link-state)"},
             {"set promisc all|N on|off", "promiscuous mode of a port, asked of its device (a VF asks the PF)"},
             {"set allmulti all|N on|off", "all-multicast mode of a port, asked as promisc is"},
             {"start", "every VM forwards; the tester offers traffic to the VMs"},
@@ -329,6 +330,16 @@ public final class Testpmd {
                 vfAdmin.execute(line.toString());
                 return "";
             }
+            case "link-up", "link-down" -> {
+                arity(w, 4, "set " + w[1] + " port all|N");
+                if (!w[2].equals("port")) {
+                    throw new IllegalArgumentException("usage: set " + w[1] + " port all|N");
+                }
+                for (int p : portList(w[3])) {
+                    experiment.host().setVmLink(ports().get(p).name(), w[1].equals("link-up"));
+                }
+                return "";
+            }
             case "promisc", "allmulti" -> {
                 arity(w, 4, "set " + w[1] + " all|N on|off");
                 boolean on = onOff(w[1], w[3]);
@@ -350,7 +361,7 @@ public final class Testpmd {
                 }
                 return out.toString();
             }
-            default -> throw new IllegalArgumentException("set: unknown '" + w[1] + "' (expected fwd, vf, promisc, allmulti)");
+            default -> throw new IllegalArgumentException("set: unknown '" + w[1] + "' (expected fwd, vf, link-up, link-down, promisc, allmulti)");
         }
     }
 
@@ -490,7 +501,7 @@ public final class Testpmd {
     public static List<String> words() {
         List<String> l = new ArrayList<>(List.of("help", "show", "clear", "set", "start", "stop", "sleep", "quit", "port",
                 "info", "stats", "all", "fwd", "vf", "iommu", "faults", "mac", "vlan", "qos", "spoofchk", "trust", "rate",
-                "link", "on", "off", "auto", "enable", "disable", "promisc", "allmulti"));
+                "link", "on", "off", "auto", "enable", "disable", "promisc", "allmulti", "link-up", "link-down"));
         l.addAll(List.of(GuestApps.NAMES));
         return l;
     }

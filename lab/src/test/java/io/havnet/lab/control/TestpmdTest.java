@@ -81,6 +81,22 @@ class TestpmdTest {
         }
     }
 
+    @Test
+    void setLinkDownPullsEachVmsCableFromTheHostAndLinkUpPlugsItBack() throws Exception {
+        try (Experiment e = new Experiment(Demo.scenario(Demo.Plan.quick()))) {
+            Testpmd t = new Testpmd(e);
+            assertEquals("", t.execute("set link-down port all"));
+            String info = t.execute("show port info all");
+            assertEquals(e.host().vms().size(), info.split("Link status: down\n", -1).length - 1, info);
+            assertFalse(info.contains("Link status: up"), info);
+            t.execute("set link-up port all");
+            info = t.execute("show port info all");
+            assertEquals(e.host().vms().size(), info.split("Link status: up\n", -1).length - 1, info);
+            IllegalArgumentException bad = assertThrows(IllegalArgumentException.class, () -> t.execute("set link-down 0"));
+            assertEquals("usage: set link-down port all|N", bad.getMessage());
+        }
+    }
+
     private static int portOf(Experiment e, IoPath path) {
         for (int i = 0; i < e.host().vms().size(); i++) {
             if (e.host().vms().get(i).path() == path) {
