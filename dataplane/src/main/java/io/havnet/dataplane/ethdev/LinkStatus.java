@@ -12,8 +12,9 @@ public record LinkStatus(boolean up, int speedMbps, boolean fullDuplex, String d
         return new LinkStatus(true, speedMbps, true, null);
     }
 
+    /** A link that is down: no speed, half duplex (a zeroed {@code rte_eth_link}), and why when something failed. */
     public static LinkStatus down(String reason) {
-        return new LinkStatus(false, 0, true, reason);
+        return new LinkStatus(false, 0, false, reason);
     }
 
     @Override
