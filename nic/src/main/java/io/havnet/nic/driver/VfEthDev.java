@@ -358,6 +358,9 @@ public final class VfEthDev extends IxgbeEthDev {
         if (!VfMailboxClient.acked(r)) {
             throw new IllegalStateException(name() + ": the PF refused " + XCAST_NAMES[mode]);
         }
+        if (r[1] < MailboxMessage.XCAST_MODE_NONE || r[1] > mode) {
+            throw new IllegalStateException(name() + ": the PF answered receive mode " + r[1] + " to " + XCAST_NAMES[mode]);
+        }
         return r[1];
     }
 
