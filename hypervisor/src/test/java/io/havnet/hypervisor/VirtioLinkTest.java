@@ -84,11 +84,7 @@ class VirtioLinkTest {
             case VMDQ -> "vmdq_rx_link_down";
             case SRIOV -> "rx_drop_pool_down";
         };
-        String txReason = switch (path) {
-            case VSWITCH -> "guest_tx_link_down";
-            case VMDQ -> "vmdq_tx_link_down";
-            case SRIOV -> "tx_drop_link_down";
-        };
+        String txReason = path == IoPath.SRIOV ? "tx_drop_link_down" : "guest_tx_link_down"; // the device drops
         try (HostTestBed t = new HostTestBed(2)) {
             Vm echo = t.vm("echo", path, t.macswap());
             long mac = echo.spec().effectiveMac().value();

@@ -335,7 +335,8 @@ public final class VirtioNetBackend {
 
     /**
      * Link down: takes up to {@code max} frames the guest posted and drops them, counted, as a
-     * device whose cable is out (QEMU drops them the same way, uncounted). Returns them to the guest.
+     * device whose cable is out (QEMU drops them the same way, uncounted), for every way out of the
+     * device ({@link #fromGuest}, {@link #peekTx}). Returns them to the guest.
      */
     private void dropTx(int max) {
         Queue v = queues[Virtio.TX_QUEUE];
@@ -773,6 +774,10 @@ public final class VirtioNetBackend {
      */
     public int peekTx(long[] addr, int[] len, int max) {
         if (!ready()) {
+            return TX_NONE;
+        }
+        if (!linkUp) {
+            dropTx(Integer.MAX_VALUE); // the device drops them: a relay hands the NIC nothing
             return TX_NONE;
         }
         Queue v = queues[Virtio.TX_QUEUE];

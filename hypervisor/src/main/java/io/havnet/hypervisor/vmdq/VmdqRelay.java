@@ -42,7 +42,6 @@ public final class VmdqRelay implements Agent {
     public static final int DROP_RX_ON_STOP = 3;
     public static final int DROP_TX_ON_STOP = 4;
     public static final int DROP_RX_LINK_DOWN = 5;
-    public static final int DROP_TX_LINK_DOWN = 6;
     public static final List<CounterDef> DROPS = List.of(
             new CounterDef("vmdq_tx_too_long", "frames", "guest frames longer than the NIC's largest frame"),
             new CounterDef("vmdq_tx_too_many_pieces", "frames",
@@ -53,8 +52,7 @@ public final class VmdqRelay implements Agent {
                     "frames the NIC had written into lent buffers when the queue was stopped (reset, broken device, VM gone)"),
             new CounterDef("vmdq_tx_dropped_on_stop", "frames",
                     "guest frames posted to the NIC that it had not sent when the queue was stopped"),
-            new CounterDef("vmdq_rx_link_down", "frames", "frames for a guest whose link the hypervisor set down"),
-            new CounterDef("vmdq_tx_link_down", "frames", "frames a guest sent while the hypervisor had its link down"));
+            new CounterDef("vmdq_rx_link_down", "frames", "frames for a guest whose link the hypervisor set down"));
     /** Frames per direction per round. */
     private static final int BURST = 32;
     /** Pieces of one received frame: a 9.5 KiB frame over 2 KiB buffers takes 5. */
@@ -292,7 +290,7 @@ public final class VmdqRelay implements Agent {
         }
         int frames = 0;
         int bad = 0;
-        while (frames < BURST && bad < BURST) { // a round takes at most a burst of each
+        while (frames < BURST) {
             int n = v.peekTx(txAddr, txLen, txAddr.length);
             if (n == VirtioNetBackend.TX_NONE) {
                 break;
@@ -301,13 +299,6 @@ public final class VmdqRelay implements Agent {
                 continue;
             }
             int head = v.peekedHead();
-            if (!v.carrier()) { // link down: taken from the guest and dropped, as a NIC whose cable is out
-                v.takeTx();
-                v.txUsed(head);
-                drops.add(DROP_TX_LINK_DOWN, 1);
-                bad++;
-                continue;
-            }
             if (n == VirtioNetBackend.TX_TOO_MANY) {
                 v.takeTx();
                 v.txUsed(head);
