@@ -28,6 +28,7 @@ import io.havnet.nic.driver.PoolEthDev;
 import io.havnet.nic.driver.VmdqQueuePair;
 import io.havnet.nic.driver.IxgbeEthDev;
 import io.havnet.nic.driver.VfEthDev;
+import io.havnet.nic.sriov.LinkState;
 import io.havnet.platform.Platform;
 import io.havnet.platform.memory.PageAllocator;
 import io.havnet.platform.paging.PageTable;
@@ -657,7 +658,7 @@ public final class Host implements AutoCloseable {
     public synchronized void setVmLink(String name, boolean up) {
         Vm vm = vm(name);
         if (vm.spec.path() == IoPath.SRIOV) {
-            pf.setVfLinkState(vm.vf, up ? io.havnet.nic.sriov.LinkState.AUTO : io.havnet.nic.sriov.LinkState.DISABLE);
+            pf.setVfLinkState(vm.vf, up ? LinkState.AUTO : LinkState.DISABLE);
         } else {
             vm.backend.setLinkUp(up);
         }

@@ -286,14 +286,17 @@ public final class VirtioNetPmd extends EthDev {
      */
     @Override
     public void setPromiscuous(boolean on) {
-        throw new UnsupportedOperationException(name() + ": no control virtqueue (VIRTIO_NET_F_CTRL_RX): "
-                + "the receive mode cannot change");
+        throw noControlQueue();
     }
 
     /** Refused as {@link #setPromiscuous} is. */
     @Override
     public void setAllMulticast(boolean on) {
-        throw new UnsupportedOperationException(name() + ": no control virtqueue (VIRTIO_NET_F_CTRL_RX): "
+        throw noControlQueue();
+    }
+
+    private UnsupportedOperationException noControlQueue() {
+        return new UnsupportedOperationException(name() + ": no control virtqueue (VIRTIO_NET_F_CTRL_RX): "
                 + "the receive mode cannot change");
     }
 

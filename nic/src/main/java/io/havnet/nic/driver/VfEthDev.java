@@ -277,8 +277,7 @@ public final class VfEthDev extends IxgbeEthDev {
 
     /** After a reset: asks the PF for the receive mode the port had, keeping what it grants now. */
     private void restoreRxMode() {
-        int asked = promiscuous() ? MailboxMessage.XCAST_MODE_PROMISC
-                : allMulticast() ? MailboxMessage.XCAST_MODE_ALLMULTI : MailboxMessage.XCAST_MODE_MULTI;
+        int asked = modeFor(promiscuous(), allMulticast());
         if (asked == MailboxMessage.XCAST_MODE_MULTI) {
             return; // what a reset leaves
         }
@@ -317,8 +316,7 @@ public final class VfEthDev extends IxgbeEthDev {
      */
     @Override
     public void setPromiscuous(boolean on) {
-        int asked = on ? MailboxMessage.XCAST_MODE_PROMISC
-                : allMulticast() ? MailboxMessage.XCAST_MODE_ALLMULTI : MailboxMessage.XCAST_MODE_MULTI;
+        int asked = modeFor(on, allMulticast());
         int granted = xcastMode(asked);
         super.setPromiscuous(granted == MailboxMessage.XCAST_MODE_PROMISC);
         if (granted < asked) {
@@ -339,12 +337,18 @@ public final class VfEthDev extends IxgbeEthDev {
             super.setAllMulticast(on);
             return;
         }
-        int asked = on ? MailboxMessage.XCAST_MODE_ALLMULTI : MailboxMessage.XCAST_MODE_MULTI;
+        int asked = modeFor(false, on);
         int granted = xcastMode(asked);
         super.setAllMulticast(granted >= MailboxMessage.XCAST_MODE_ALLMULTI);
         if (granted < asked) {
             throw notGranted(asked, granted);
         }
+    }
+
+    /** The receive mode a port in these modes asks of the PF (its multicast table when neither). */
+    private static int modeFor(boolean promiscuous, boolean allMulticast) {
+        return promiscuous ? MailboxMessage.XCAST_MODE_PROMISC
+                : allMulticast ? MailboxMessage.XCAST_MODE_ALLMULTI : MailboxMessage.XCAST_MODE_MULTI;
     }
 
     /** UPDATE_XCAST_MODE; returns the mode the PF granted. */
