@@ -77,11 +77,10 @@ public final class MbufPool {
                     .elementSize(METADATA_SIZE + bufLen)
                     .trackAllocations(track)
                     .init((pool, handle, off) -> {
-                        MemorySegment s = pool.segment();
+                        MemorySegment s = pool.segment(); // off is the element's address in it
                         long buf = off + METADATA_SIZE;
-                        s.set(ValueLayout.JAVA_LONG_UNALIGNED, off + BUF_ADDR, s.address() + buf);
-                        s.set(ValueLayout.JAVA_LONG_UNALIGNED, off + BUF_IOVA,
-                                region.iovaOfOffset(pool.regionOffset() + buf));
+                        s.set(ValueLayout.JAVA_LONG_UNALIGNED, off + BUF_ADDR, buf);
+                        s.set(ValueLayout.JAVA_LONG_UNALIGNED, off + BUF_IOVA, region.iova(buf));
                         s.set(ValueLayout.JAVA_SHORT_UNALIGNED, off + BUF_LEN, (short) bufLen);
                         s.set(ValueLayout.JAVA_INT_UNALIGNED, off + REFCNT, 1);
                         s.set(ValueLayout.JAVA_INT_UNALIGNED, off + NEXT, Mbuf.NONE);

@@ -6,6 +6,10 @@ import io.havnet.dataplane.os.Notices;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Set;
 
 /**
  * A block of off-heap memory that devices can reach: 2 MiB aligned, backed by hugetlb pages
@@ -16,6 +20,11 @@ import java.lang.foreign.MemorySegment;
  * <p>Addresses ({@code addr}) are process virtual addresses, like DPDK's {@code buf_addr};
  * offsets are relative to {@link #segment()}. A region can also wrap memory that belongs to
  * someone else (a VM's guest RAM, see {@link #wrap}), in which case closing it frees nothing.
+ *
+ * <p>Mempools reach their elements by raw address ({@link OffHeap#ALL}), unchecked, so they must
+ * not outlive the memory: every pool built on a region is {@linkplain #track tracked} by the
+ * memory's owner, and closing the owner closes those pools before it frees the memory — their
+ * handles then lead nowhere instead of into freed memory. Data paths stop before that.
  *
  * <p>Space inside a region is handed out by {@link #allocate(long, long)}, a bump allocator:
  * mempools, rings and descriptor tables are created once and live as long as the region.
@@ -29,14 +38,18 @@ public final class MemoryRegion implements AutoCloseable {
     private final Arena arena;          // null when wrapping memory owned elsewhere
     private final long iovaBase;
     private final boolean hugePages;
+    /** What lives in the memory and must close before it is freed; shared by views of one memory. */
+    private final Set<AutoCloseable> tenants;
     private long next;                  // bump pointer, guarded by this
 
-    private MemoryRegion(String name, MemorySegment segment, Arena arena, long iovaBase, boolean hugePages) {
+    private MemoryRegion(String name, MemorySegment segment, Arena arena, long iovaBase, boolean hugePages,
+                         Set<AutoCloseable> tenants) {
         this.name = name;
         this.segment = segment;
         this.arena = arena;
         this.iovaBase = iovaBase;
         this.hugePages = hugePages;
+        this.tenants = tenants;
     }
 
     /** Allocates {@code size} bytes (rounded up to 2 MiB) with {@link HugePagePolicy#AUTO}; IOVA = VA. */
@@ -62,7 +75,7 @@ public final class MemoryRegion implements AutoCloseable {
                     long addr = m.address();
                     MemorySegment seg = MemorySegment.ofAddress(addr)
                             .reinterpret(length, arena, s -> Mman.unmap(addr, length));
-                    return new MemoryRegion(name, seg, arena, addr, true);
+                    return new MemoryRegion(name, seg, arena, addr, true, new LinkedHashSet<>());
                 }
                 refused = "mmap(MAP_HUGETLB, " + (length >> 20) + " MiB): " + Libc.describe(m.errno());
             }
@@ -74,7 +87,7 @@ public final class MemoryRegion implements AutoCloseable {
                     + "); using normal pages, 2 MiB aligned. Reserve some with: echo 512 > /proc/sys/vm/nr_hugepages");
         }
         MemorySegment seg = arena.allocate(length, PAGE_2M);
-        return new MemoryRegion(name, seg, arena, seg.address(), false);
+        return new MemoryRegion(name, seg, arena, seg.address(), false, new LinkedHashSet<>());
     }
 
     /**
@@ -82,7 +95,16 @@ public final class MemoryRegion implements AutoCloseable {
      * first byte has IOVA {@code iovaBase}. Closing it does not free the memory.
      */
     public static MemoryRegion wrap(String name, MemorySegment segment, long iovaBase) {
-        return new MemoryRegion(name, segment, null, iovaBase, false);
+        return new MemoryRegion(name, segment, null, iovaBase, false, new LinkedHashSet<>());
+    }
+
+    /**
+     * A region over {@code length} bytes at {@code offset} of this one, whose first byte has IOVA
+     * {@code iovaBase}, with its own {@link #allocate} state. Closing it frees nothing; closing the
+     * region that owns the memory also closes the pools built on the slice.
+     */
+    public MemoryRegion slice(String name, long offset, long length, long iovaBase) {
+        return new MemoryRegion(name, segment.asSlice(offset, length), null, iovaBase, false, tenants);
     }
 
     /**
@@ -91,7 +113,7 @@ public final class MemoryRegion implements AutoCloseable {
      * has its own, empty, {@link #allocate} state: use one of the two for allocation.
      */
     public MemoryRegion withIovaBase(long base) {
-        return new MemoryRegion(name, segment, arena, base, hugePages);
+        return new MemoryRegion(name, segment, arena, base, hugePages, tenants);
     }
 
     /** Why hugetlb mapping will not work here, or null when it may. */
@@ -181,12 +203,44 @@ public final class MemoryRegion implements AutoCloseable {
         return segment.byteSize() - next;
     }
 
-    /** Frees the memory if this region owns it. Segments derived from it become unusable. */
+    /**
+     * Registers what lives in this memory and reaches it unchecked (a mempool): the owner of the
+     * memory closes it before freeing the memory.
+     */
+    public void track(AutoCloseable tenant) {
+        synchronized (tenants) {
+            tenants.add(tenant);
+        }
+    }
+
+    /** {@code tenant} closed on its own: nothing to close for it any more. */
+    public void untrack(AutoCloseable tenant) {
+        synchronized (tenants) {
+            tenants.remove(tenant);
+        }
+    }
+
+    /**
+     * Frees the memory if this region owns it, after closing every pool that lives in it (on this
+     * region, a view or a slice of it). Segments derived from it become unusable.
+     */
     @Override
     public void close() {
-        if (arena != null) {
-            arena.close();
+        if (arena == null || !arena.scope().isAlive()) {
+            return;
         }
+        List<AutoCloseable> open;
+        synchronized (tenants) {
+            open = new ArrayList<>(tenants);
+        }
+        for (AutoCloseable t : open) {
+            try {
+                t.close();
+            } catch (Exception e) {
+                throw new IllegalStateException("memory region " + name + ": closing " + t + " failed", e);
+            }
+        }
+        arena.close();
     }
 
     public static long alignUp(long v, long align) {

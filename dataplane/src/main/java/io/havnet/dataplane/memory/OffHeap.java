@@ -17,6 +17,18 @@ import java.lang.foreign.ValueLayout;
  * the next for that reason. Keeping every segment native keeps every access monomorphic.
  */
 public final class OffHeap {
+    /**
+     * All of memory as one segment: what havnet's fast paths reach mbufs and ring slots through,
+     * by raw address, as DPDK reaches them through pointers. A constant, so the JIT folds its
+     * bounds and liveness checks away; a segment of a pool or region kept in a field is checked
+     * on every access (its session's state, its bounds), which cost a quarter of the NIC's and the
+     * guests' time per frame. The price: nothing stops an access to memory that was freed, so
+     * memory reached this way lives as long as a data path can use it (see
+     * {@link MemoryRegion#close()}). Restricted ({@code reinterpret}): the launcher and the tests
+     * enable native access.
+     */
+    public static final MemorySegment ALL = MemorySegment.NULL.reinterpret(Long.MAX_VALUE);
+
     private OffHeap() {
     }
 

@@ -3,6 +3,7 @@ package io.havnet.dataplane.mempool;
 import io.havnet.dataplane.Debug;
 import io.havnet.dataplane.agent.LcoreId;
 import io.havnet.dataplane.memory.MemoryRegion;
+import io.havnet.dataplane.memory.OffHeap;
 import io.havnet.dataplane.ring.MpmcRing;
 import io.havnet.dataplane.ring.Ring;
 
@@ -26,6 +27,13 @@ import java.util.Map;
  * of foreign handles) and a trailer cookie after each element (catching overruns). A pool built
  * with {@link Builder#trackAllocations(boolean)} also remembers where each element was taken,
  * for {@link #leakReport()}.
+ *
+ * <p>Elements are reached by raw address ({@link #offset(int)} in {@link #segment()}, all of
+ * memory, unchecked), as {@code rte_mempool} hands out pointers: the checks a segment of the
+ * pool's own would make on every access cost a quarter of a frame's time on the NIC's and the
+ * guests' paths. The pool therefore lives no longer than its region: closing the region closes
+ * the pool first, so a handle of it no longer leads anywhere ({@link #ofHandle(int)} is null),
+ * and a data path must stop using the pool before the region is closed.
  */
 public final class Mempool implements AutoCloseable {
     public static final int INDEX_BITS = 24;
@@ -46,7 +54,10 @@ public final class Mempool implements AutoCloseable {
     private final int id;
     private final String name;
     private final MemoryRegion region;
-    private final MemorySegment segment;
+    /** The pool's own memory, checked: for the debug trailer cookies and {@link #memory()}. */
+    private final MemorySegment memory;
+    /** Raw address of element 0. */
+    private final long base;
     private final long regionOffset;
     private final int eltSize;
     private final int objSize;
@@ -69,7 +80,8 @@ public final class Mempool implements AutoCloseable {
         this.cacheSize = b.cacheSize;
         long bytes = (long) eltSize * count;
         this.regionOffset = region.allocate(bytes, 64);
-        this.segment = region.segment().asSlice(regionOffset, bytes);
+        this.memory = region.segment().asSlice(regionOffset, bytes);
+        this.base = memory.address();
         int ringSize = Integer.highestOneBit(Math.max(1, count - 1)) << 1;
         this.common = new MpmcRing(name + ".common", Math.max(ringSize, 1));
         this.state = Debug.CHECKS || b.trackAllocations ? new byte[count] : null;
@@ -79,10 +91,10 @@ public final class Mempool implements AutoCloseable {
             int h = (id << INDEX_BITS) | i;
             all[i] = h;
             if (Debug.CHECKS) {
-                segment.set(ValueLayout.JAVA_LONG_UNALIGNED, (long) i * eltSize + objSize, TRAILER_COOKIE);
+                memory.set(ValueLayout.JAVA_LONG_UNALIGNED, (long) i * eltSize + objSize, TRAILER_COOKIE);
             }
             if (b.init != null) {
-                b.init.init(this, h, (long) i * eltSize);
+                b.init.init(this, h, offset(h));
             }
         }
         if (common.enqueueBulk(all, 0, count) != count) {
@@ -116,9 +128,18 @@ public final class Mempool implements AutoCloseable {
         return region;
     }
 
-    /** The pool's memory: element {@code i} starts at offset {@code i * elementSize()}. */
+    /**
+     * The segment every element is reached through: all of memory ({@link OffHeap#ALL}), with the
+     * element named by {@code handle} at {@link #offset(int)}. No bounds: an offset computed past
+     * an element reaches whatever lies there.
+     */
     public MemorySegment segment() {
-        return segment;
+        return OffHeap.ALL;
+    }
+
+    /** The pool's own memory, bounds-checked: element {@code i} at offset {@code i * elementSize()}. */
+    public MemorySegment memory() {
+        return memory;
     }
 
     /** Offset of the pool's memory inside its region. */
@@ -145,9 +166,9 @@ public final class Mempool implements AutoCloseable {
         return cacheSize;
     }
 
-    /** Offset in {@link #segment()} of the element named by {@code handle}. */
+    /** Offset in {@link #segment()} of the element named by {@code handle}: its address. */
     public long offset(int handle) {
-        return (long) (handle & INDEX_MASK) * eltSize;
+        return base + (long) (handle & INDEX_MASK) * eltSize;
     }
 
     /** True when {@code handle} names an element of this pool. */
@@ -320,7 +341,7 @@ public final class Mempool implements AutoCloseable {
         if (state[idx] != TAKEN) {
             throw new IllegalStateException("mempool " + name + ": double free of handle " + hex(h));
         }
-        if (Debug.CHECKS && segment.get(ValueLayout.JAVA_LONG_UNALIGNED, (long) idx * eltSize + objSize)
+        if (Debug.CHECKS && memory.get(ValueLayout.JAVA_LONG_UNALIGNED, (long) idx * eltSize + objSize)
                 != TRAILER_COOKIE) {
             throw new IllegalStateException("mempool " + name + ": element " + hex(h)
                     + " was written past its end (trailer cookie overwritten)");
@@ -400,7 +421,10 @@ public final class Mempool implements AutoCloseable {
         return out;
     }
 
-    /** Releases the pool id. The memory stays in its region until the region is closed. */
+    /**
+     * Releases the pool id: its handles lead nowhere any more ({@link #ofHandle(int)} is null). The
+     * memory stays in its region until the region is closed, which closes its pools first.
+     */
     @Override
     public void close() {
         if (!closed) {
@@ -410,6 +434,7 @@ public final class Mempool implements AutoCloseable {
                     POOLS[id] = null;
                 }
             }
+            region.untrack(this);
         }
     }
 
@@ -418,7 +443,7 @@ public final class Mempool implements AutoCloseable {
         return "Mempool[" + name + ", id " + id + ", " + inUse() + "/" + count + " in use]";
     }
 
-    /** Initializes element {@code handle} at {@code offset} of the pool's segment, once, at creation. */
+    /** Initializes element {@code handle} at {@code offset} of {@link #segment()} (its address), once, at creation. */
     @FunctionalInterface
     public interface ElementInit {
         void init(Mempool pool, int handle, long offset);
@@ -489,6 +514,7 @@ public final class Mempool implements AutoCloseable {
                     if (POOLS[id] == null) {
                         Mempool p = new Mempool(this, id);
                         POOLS[id] = p;
+                        region.track(p);
                         return p;
                     }
                 }

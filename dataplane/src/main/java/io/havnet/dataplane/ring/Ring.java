@@ -1,5 +1,7 @@
 package io.havnet.dataplane.ring;
 
+import io.havnet.dataplane.memory.OffHeap;
+
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
@@ -50,10 +52,9 @@ public abstract sealed class Ring extends RingPad2 permits SpscRing, MpscRing, S
     /**
      * Every slot access goes through this one segment over all memory at the slots' raw address:
      * a constant segment, so the JIT folds its bounds and liveness checks (an index is masked
-     * into the ring, it cannot leave it). Restricted ({@code reinterpret}): the launcher and the
-     * tests enable native access.
+     * into the ring, it cannot leave it).
      */
-    static final MemorySegment ALL = MemorySegment.NULL.reinterpret(Long.MAX_VALUE);
+    static final MemorySegment ALL = OffHeap.ALL;
     static final ValueLayout.OfInt SLOT = ValueLayout.JAVA_INT_UNALIGNED;
     /** The cache line: slot 0's alignment, and the free margin before and after the slots. */
     static final int LINE = 64;

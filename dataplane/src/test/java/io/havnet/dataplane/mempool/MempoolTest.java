@@ -2,6 +2,7 @@ package io.havnet.dataplane.mempool;
 
 import io.havnet.dataplane.Debug;
 import io.havnet.dataplane.agent.LcoreId;
+import io.havnet.dataplane.mbuf.Mbuf;
 import io.havnet.dataplane.memory.HugePagePolicy;
 import io.havnet.dataplane.memory.MemoryRegion;
 import org.junit.jupiter.api.AfterEach;
@@ -203,5 +204,36 @@ class MempoolTest {
         IllegalStateException e = assertThrows(IllegalStateException.class,
                 () -> Mempool.builder("huge", region).count(1_000_000).elementSize(2048).build());
         assertTrue(e.getMessage().startsWith("memory region mempool-test is full"), e.getMessage());
+    }
+
+    /**
+     * Elements are reached by raw address, unchecked: a pool must not outlive its memory. Closing
+     * the region that owns the memory closes the pools built on it and on its slices first, so
+     * their handles lead nowhere (an exception) instead of into freed memory.
+     */
+    @Test
+    void closingTheRegionThatOwnsTheMemoryClosesItsPoolsFirst() {
+        MemoryRegion owner = MemoryRegion.allocate("owner", 8 << 20, HugePagePolicy.NEVER);
+        MemoryRegion slice = owner.slice("slice", 4 << 20, 2 << 20, 0x4000_0000L);
+        Mempool onOwner = Mempool.builder("on-owner", owner).count(16).cacheSize(0).build();
+        Mempool onSlice = Mempool.builder("on-slice", slice).count(16).cacheSize(0).build();
+        Mempool closedFirst = Mempool.builder("closed-first", owner).count(16).cacheSize(0).build();
+        int a = onOwner.get();
+        int b = onSlice.get();
+        onOwner.segment().set(ValueLayout.JAVA_LONG_UNALIGNED, onOwner.offset(a), 42L);
+        assertEquals(42L, onOwner.memory().get(ValueLayout.JAVA_LONG_UNALIGNED, 0L + (a & Mempool.INDEX_MASK) * onOwner.elementSize()),
+                "segment() at offset() is the element in the pool's own memory");
+        closedFirst.close();
+
+        slice.close();
+        assertSame(onSlice, Mempool.ofHandle(b), "closing a slice frees nothing, so its pools stay");
+
+        owner.close();
+        assertNull(Mempool.ofHandle(a));
+        assertNull(Mempool.ofHandle(b));
+        assertThrows(IllegalArgumentException.class, () -> Mbuf.pktLen(a), "a handle of a closed pool is refused");
+        assertThrows(IllegalStateException.class, () -> onOwner.memory().get(ValueLayout.JAVA_LONG_UNALIGNED, 0L),
+                "the memory is freed");
+        owner.close(); // twice: nothing left to do
     }
 }

@@ -53,7 +53,7 @@ public final class HostMemory implements AutoCloseable {
      * pools use IOVA = HPA; a VM's RAM uses IOVA = GPA.
      */
     public MemoryRegion slice(String name, long hpa, long length, long iovaBase) {
-        return MemoryRegion.wrap(name, region.segment().asSlice(hpa, length), iovaBase);
+        return region.slice(name, hpa, length, iovaBase);
     }
 
     /**
