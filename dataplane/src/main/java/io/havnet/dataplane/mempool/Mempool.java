@@ -54,7 +54,7 @@ public final class Mempool implements AutoCloseable {
     private final int id;
     private final String name;
     private final MemoryRegion region;
-    /** The pool's own memory, checked: for the debug trailer cookies and {@link #memory()}. */
+    /** The pool's own memory, checked: for the debug trailer cookies. */
     private final MemorySegment memory;
     /** Raw address of element 0. */
     private final long base;
@@ -137,10 +137,6 @@ public final class Mempool implements AutoCloseable {
         return OffHeap.ALL;
     }
 
-    /** The pool's own memory, bounds-checked: element {@code i} at offset {@code i * elementSize()}. */
-    public MemorySegment memory() {
-        return memory;
-    }
 
     /** Offset of the pool's memory inside its region. */
     public long regionOffset() {

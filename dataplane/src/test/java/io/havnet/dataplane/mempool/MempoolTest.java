@@ -221,8 +221,9 @@ class MempoolTest {
         int a = onOwner.get();
         int b = onSlice.get();
         onOwner.segment().set(ValueLayout.JAVA_LONG_UNALIGNED, onOwner.offset(a), 42L);
-        assertEquals(42L, onOwner.memory().get(ValueLayout.JAVA_LONG_UNALIGNED, 0L + (a & Mempool.INDEX_MASK) * onOwner.elementSize()),
-                "segment() at offset() is the element in the pool's own memory");
+        long inRegion = onOwner.regionOffset() + (long) (a & Mempool.INDEX_MASK) * onOwner.elementSize();
+        assertEquals(42L, owner.segment().get(ValueLayout.JAVA_LONG_UNALIGNED, inRegion),
+                "segment() at offset() is the element in the region's memory");
         closedFirst.close();
 
         slice.close();
@@ -232,7 +233,7 @@ class MempoolTest {
         assertNull(Mempool.ofHandle(a));
         assertNull(Mempool.ofHandle(b));
         assertThrows(IllegalArgumentException.class, () -> Mbuf.pktLen(a), "a handle of a closed pool is refused");
-        assertThrows(IllegalStateException.class, () -> onOwner.memory().get(ValueLayout.JAVA_LONG_UNALIGNED, 0L),
+        assertThrows(IllegalStateException.class, () -> owner.segment().get(ValueLayout.JAVA_LONG_UNALIGNED, inRegion),
                 "the memory is freed");
         owner.close(); // twice: nothing left to do
     }
