@@ -58,6 +58,18 @@ public final class NicBench {
     }
 
     public Map<String, Object> run() {
+        Map<String, Object> m = runNic();
+        // the peer, in the same JVM and on the same CPUs: the frame loop stripped to its memory traffic
+        NicFloor.Result f = new NicFloor(seconds, frameSize, inFlight, cores, wireCpu).run();
+        m.put("floor_mpps", Measure.r3(f.mpps()));
+        m.put("floor_nic_ns_per_pkt", Measure.r3(f.nicNsPerFrame()));
+        m.put("floor_guest_ns_per_pkt", Measure.r3(f.guestNsPerFrame()));
+        m.put("floor_nic_rx_drops", f.nicDrops());
+        m.put("of_floor", Measure.r3(f.mpps() == 0 ? 0 : (double) m.get("mpps") / f.mpps()));
+        return m;
+    }
+
+    private Map<String, Object> runNic() {
         Platform platform = Platform.create(512L << 20);
         RingEthDev[] wire = RingEthDev.pair("wire-nic", "wire-tester", 1, 4096);
         Nic nic = Nic.builder("nic0", platform, wire[0]).numVfs(1).packetBufferMbufs(8191).build();

@@ -126,6 +126,25 @@ class CliTest {
     }
 
     /**
+     * {@code bench nic} measures the NIC path and, in the same run, its floor: the same loop without
+     * the NIC's work, which must be faster (on one core several times over).
+     */
+    @Test
+    void benchNicJsonHasThePathAndItsFloorSideBySide() throws Exception {
+        Run r = run("bench", "nic", "--json", "--seconds", "0.5", "--cores", "1");
+        assertEquals(0, r.code(), r.err());
+        JsonNode j = new ObjectMapper().readTree(r.out());
+        double mpps = j.get("mpps").asDouble();
+        double floor = j.get("floor_mpps").asDouble();
+        assertTrue(mpps > 0 && floor > mpps, r.out());
+        assertEquals(mpps / floor, j.get("of_floor").asDouble(), 0.001);
+        assertTrue(j.get("floor_nic_ns_per_pkt").asDouble() < j.get("nic_ns_per_pkt").asDouble(), r.out());
+        r = run("bench", "nic", "--cores", "3");
+        assertEquals(2, r.code());
+        assertEquals("havnet: --cores must be 1 or 2", r.err().strip());
+    }
+
+    /**
      * A port paced at 200 Mbit/s carries no more than 0.298 M frames/s of 64 B on any path, and drops
      * nothing for it. (How close to the line each path comes depends on the machine: on a loaded one
      * far below it, see docs/nic.md; LineRateTest checks the rate itself.)

@@ -13,7 +13,8 @@ import java.util.Map;
 
 /** {@code havnet bench nic}: the SR-IOV data path through the emulated NIC. */
 @Command(name = "nic", mixinStandardHelpOptions = true,
-        description = "wire -> NIC -> VF -> guest macswap -> VF -> NIC -> wire: Mpps, NIC ns/packet, IOTLB misses.")
+        description = "wire -> NIC -> VF -> guest macswap -> VF -> NIC -> wire: Mpps, NIC ns/packet, IOTLB misses;"
+                + " then the same loop stripped to its memory traffic on the same CPUs (the floor).")
 public final class BenchNic implements Runnable {
     @Option(names = "--json", description = "print one JSON object")
     boolean json;
@@ -71,7 +72,8 @@ public final class BenchNic implements Runnable {
         out.printf("nic: %s, %d-byte frames, IOMMU pages %s, %.1f s%n", r.get("path"), frameSize, r.get("iommu_page"), seconds);
         Table t = new Table("metric", "value");
         for (String k : new String[] {"mpps", "line_rate_10g_mpps", "nic_ns_per_pkt", "guest_ns_per_pkt",
-            "iotlb_misses_per_pkt", "alloc_bytes_per_pkt", "nic_rx_drops", "frames"}) {
+            "iotlb_misses_per_pkt", "alloc_bytes_per_pkt", "nic_rx_drops", "frames", "floor_mpps", "floor_nic_ns_per_pkt",
+            "of_floor"}) {
             t.row(k, r.get(k));
         }
         t.print(out);

@@ -23,6 +23,42 @@ class ChecksumTest {
         assertFalse(ip.checksumOk(), "a changed header no longer verifies");
     }
 
+    /** RFC 1071 word by word, big-endian: what {@link Checksum#sum} must agree with. */
+    private static long reference(byte[] b, int off, int len, long initial) {
+        long s = initial;
+        for (int i = 0; i < len; i += 2) {
+            int hi = b[off + i] & 0xFF;
+            int lo = i + 1 < len ? b[off + i + 1] & 0xFF : 0;
+            s += hi << 8 | lo;
+        }
+        return s;
+    }
+
+    @Test
+    void sumsOfEveryLengthAndAlignmentFoldAsTheWordByWordSum() {
+        Random rnd = new Random(1071);
+        MemorySegment native_ = java.lang.foreign.Arena.ofAuto().allocate(1600);
+        for (int t = 0; t < 20_000; t++) {
+            int len = t < 200 ? t : rnd.nextInt(1500);
+            int off = rnd.nextInt(64);
+            byte[] b = new byte[off + len];
+            int kind = rnd.nextInt(4); // random bytes, all zero, all 0xFF, all zero but one byte
+            if (kind == 0) {
+                rnd.nextBytes(b);
+            } else if (kind == 2) {
+                java.util.Arrays.fill(b, (byte) 0xFF);
+            } else if (kind == 3 && len > 0) {
+                b[off + rnd.nextInt(len)] = (byte) (1 + rnd.nextInt(255));
+            }
+            long initial = rnd.nextBoolean() ? 0 : rnd.nextInt(1 << 20);
+            MemorySegment.copy(b, 0, native_, java.lang.foreign.ValueLayout.JAVA_BYTE, 0, b.length);
+            int want = Checksum.fold(reference(b, off, len, initial));
+            assertEquals(want, Checksum.fold(Checksum.sum(native_, off, len, initial)),
+                    "len " + len + " off " + off + " kind " + kind + " initial " + initial);
+            assertEquals(want, Checksum.fold(Checksum.sum(MemorySegment.ofArray(b), off, len, initial)));
+        }
+    }
+
     @Test
     void incrementalUpdateEqualsFullRecomputationForRandomHeaders() {
         Random rnd = new Random(1624);

@@ -3,6 +3,7 @@ package io.havnet.nic.engine;
 import io.havnet.dataplane.ethdev.EthDev;
 import io.havnet.dataplane.mbuf.Mbuf;
 import io.havnet.dataplane.mbuf.MbufDescriptor;
+import io.havnet.dataplane.memory.OffHeap;
 import io.havnet.dataplane.mempool.Mempool;
 import io.havnet.dataplane.net.Checksum;
 import io.havnet.dataplane.net.MacAddress;
@@ -49,6 +50,12 @@ public final class TxEngine extends NicEngine {
      * dearer: performance.md, "Per-frame arithmetic".)
      */
     private final MemorySegment descs = Arena.ofAuto().allocate((long) PREFETCH * AdvTxDescriptor.SIZE, 64);
+    /**
+     * {@link #descs} by address, read through all of memory ({@link OffHeap#ALL}, a constant whose
+     * checks the JIT folds; the segment in a field is checked on every read, ~8 reads a frame). The
+     * engine holds {@link #descs}, so the memory lives as long as the engine.
+     */
+    private final long descsAt = descs.address();
     private final MemorySegment linear = Arena.ofAuto().allocate(16 * 1024 + 64, 64);
     /** Frames waiting for the wire, a power of two (indices wrap with a mask). */
     private static final int WIRE_BUF = 256;
@@ -199,7 +206,7 @@ public final class TxEngine extends NicEngine {
             return 0;
         }
         for (int k = 0; k < n; k++) {
-            bufIovas[k] = descs.get(LONG, (long) k * 16);
+            bufIovas[k] = OffHeap.ALL.get(LONG, descsAt + (long) k * 16);
         }
         touched += dma.prefetch(fn, bufIovas, n);
         PoolConfig cfg = p.config();
@@ -218,13 +225,13 @@ public final class TxEngine extends NicEngine {
             int ctl = ctl(i);
             if ((ctl & AdvTxDescriptor.DTYP_MASK) == AdvTxDescriptor.DTYP_CONTEXT
                     && (ctl & AdvTxDescriptor.DCMD_DEXT) != 0) {
-                int vml = descs.get(INT, (long) i * 16 + AdvTxDescriptor.VLAN_MACIP_LENS);
+                int vml = OffHeap.ALL.get(INT, descsAt + (long) i * 16 + AdvTxDescriptor.VLAN_MACIP_LENS);
                 q.ctxVlan = vml >>> 16;
                 q.ctxMacLen = vml >>> 9 & 0x7F;
                 q.ctxIpLen = vml & 0x1FF;
                 q.ctxTucmd = ctl;
                 q.ctxSa = (ctl & AdvTxDescriptor.TUCMD_IPSEC_TYPE_ESP) != 0
-                        ? descs.get(INT, (long) i * 16 + AdvTxDescriptor.SEQNUM_SEED) & AdvTxDescriptor.IPSEC_SA_INDEX_MASK : -1;
+                        ? OffHeap.ALL.get(INT, descsAt + (long) i * 16 + AdvTxDescriptor.SEQNUM_SEED) & AdvTxDescriptor.IPSEC_SA_INDEX_MASK : -1;
                 i++;
                 continue;
             }
@@ -271,12 +278,12 @@ public final class TxEngine extends NicEngine {
 
     /** CMD_TYPE_LEN of fetched descriptor {@code k} (a context descriptor's TYPE_TUCMD_MLHL). */
     private int ctl(int k) {
-        return descs.get(INT, (long) k * 16 + AdvTxDescriptor.CMD_TYPE_LEN);
+        return OffHeap.ALL.get(INT, descsAt + (long) k * 16 + AdvTxDescriptor.CMD_TYPE_LEN);
     }
 
     /** OLINFO_STATUS of fetched descriptor {@code k}. */
     private int olinfo(int k) {
-        return descs.get(INT, (long) k * 16 + AdvTxDescriptor.OLINFO_STATUS);
+        return OffHeap.ALL.get(INT, descsAt + (long) k * 16 + AdvTxDescriptor.OLINFO_STATUS);
     }
 
     /** Adds what this burst of {@code p}'s queue fetched and sent to the NIC's and the pool's counters. */
@@ -368,7 +375,7 @@ public final class TxEngine extends NicEngine {
             long dst = mb + MbufDescriptor.METADATA_SIZE + MbufDescriptor.HEADROOM;
             ms.set(ValueLayout.JAVA_SHORT_UNALIGNED, mb + MbufDescriptor.DATA_LEN, (short) frame);
             ms.set(ValueLayout.JAVA_INT_UNALIGNED, mb + MbufDescriptor.PKT_LEN, frame);
-            long addr = descs.get(LONG, (long) i * 16);
+            long addr = OffHeap.ALL.get(LONG, descsAt + (long) i * 16);
             if (tag < 0) {
                 ok = dma.read(fn, addr, ms, dst, total);
             } else {
@@ -463,7 +470,7 @@ public final class TxEngine extends NicEngine {
         long pos = 0;
         boolean tagged = tag < 0;
         for (int k = i; k <= j; k++) {
-            long addr = descs.get(LONG, (long) k * 16);
+            long addr = OffHeap.ALL.get(LONG, descsAt + (long) k * 16);
             int len = ctl(k) & AdvTxDescriptor.DTALEN_MASK;
             long done = 0;
             if (!tagged && pos + len >= 12) {
