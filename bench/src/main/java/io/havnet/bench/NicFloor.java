@@ -27,8 +27,9 @@ import java.util.concurrent.atomic.AtomicLongArray;
  * <p>What it leaves out is everything that makes the NIC a NIC: no mbufs (buffers are addresses, a
  * wire frame's length rides in its ring entry), no IOMMU translation or permission check, no
  * L2 filter, no packet type, checksum or VLAN, no counters, no queue or pool state, no anti-spoof,
- * rate limit or VEB. So its frame rate bounds from above what any emulated NIC can forward on these
- * cores: if the floor cannot reach a rate here, nothing built on the same cores can.
+ * rate limit or VEB. So its frame rate is what the loop is left with when the NIC does none of its
+ * work: the NIC path's rate over it ({@code of_floor}) says how much of what these cores allow the
+ * emulation uses, and a rate the floor cannot reach here is out of reach for the NIC too.
  */
 public final class NicFloor {
     static final int RING = 512;
