@@ -3,6 +3,8 @@ package io.havnet.nic;
 import io.havnet.dataplane.net.PacketBuilder;
 import io.havnet.nic.driver.VfMailboxClient;
 import io.havnet.nic.mailbox.MailboxMessage;
+import io.havnet.nic.regs.RegisterFile;
+import io.havnet.nic.regs.Registers;
 import org.junit.jupiter.api.Test;
 
 import static io.havnet.nic.mailbox.MailboxMessage.*;
@@ -68,9 +70,21 @@ class ReceiveModeTest {
             g.dev.setAllMulticast(false);
             assertEquals("own subscribed", receives(t, g));
 
-            // trust withdrawn: the PF takes the VF back to its table at once
+            // trust withdrawn: the PF takes the VF back to its table at once and pings its driver to reset
             g.dev.setPromiscuous(true);
             t.pf.setVfTrust(0, false);
+            assertEquals(XCAST_MODE_MULTI, t.pf.xcastMode(0));
+            assertEquals("own subscribed", receives(t, g), "receiving goes on until the driver resets");
+            assertTrue(g.dev.needsRecovery(), "PF_CONTROL_MSG without CTS");
+            assertFalse(g.dev.link().up());
+            assertEquals("the PF asked the VF to reset (PF_CONTROL_MSG without CTS: its trust or configuration changed):"
+                    + " call recover()", g.dev.link().downReason());
+            assertFalse(t.pf.clearToSend(0));
+            assertFalse(g.dev.setMulticast(SUBSCRIBED), "NACK until it resets");
+            g.dev.recover();
+            assertFalse(g.dev.needsRecovery());
+            assertTrue(g.dev.link().up());
+            assertFalse(g.dev.promiscuous(), "asked again after the reset and refused: the driver says what it has");
             assertEquals(XCAST_MODE_MULTI, t.pf.xcastMode(0));
             assertEquals("own subscribed", receives(t, g));
             // NONE (DPDK's driver asks for it when promiscuous mode goes off): not even the table
@@ -79,6 +93,64 @@ class ReceiveModeTest {
             assertEquals("own", receives(t, g));
             t.assertConserved();
         }
+    }
+
+    /**
+     * The ping never overwrites what the VF has not read: a reply still unread holds it back until the
+     * VF acknowledges, a request the VF is writing (buffer lock held) too; a request that goes first
+     * is answered without CTS, which tells the VF as much; a RESET ends it all.
+     */
+    @Test
+    void thePingWaitsForAFreeMailboxAndARequestThatGoesFirstIsToldByItsReply() {
+        try (NicTestBed t = new NicTestBed(2)) {
+            var regs = t.nic.vfRegisters(0);
+            VfMailboxClient vf = new VfMailboxClient(regs, t.runner::runOnce, 1000);
+            assertTrue(VfMailboxClient.acked(vf.call(RESET)));
+            assertFalse(vf.resetAsked());
+            t.pf.setVfTrust(0, true);
+            assertEquals(-1, vf.pollPf(), "granting trust asks nothing of the driver");
+
+            // a reply the VF has not read yet: the ping waits behind it
+            request(regs, API_NEGOTIATE, API_13);
+            t.run();
+            assertNotEquals(0, regs.read(Registers.VFMAILBOX) & Registers.VFMAILBOX_PFSTS);
+            t.pf.setVfTrust(0, false);
+            int reply = vf.pollPf();
+            assertEquals(API_NEGOTIATE | ACK | CTS, reply, "the reply, untouched, composed before the trust went");
+            t.run(); // the mailbox service posts the ping now that the mailbox is free
+            assertEquals(PF_CONTROL_MSG, vf.pollPf());
+            assertTrue(vf.resetAsked());
+            assertFalse(VfMailboxClient.acked(vf.call(API_NEGOTIATE, API_13)), "nothing but RESET before a reset");
+            assertTrue(vf.resetAsked(), "a reply without CTS says it again");
+            assertTrue(VfMailboxClient.acked(vf.call(RESET)));
+            assertFalse(vf.resetAsked());
+
+            // the VF holds the buffer lock, writing a request: the ping waits; the reply tells
+            t.pf.setVfTrust(0, true);
+            regs.write(Registers.VFMAILBOX, Registers.VFMAILBOX_VFU);
+            regs.write(Registers.VFMBMEM, API_NEGOTIATE);
+            regs.write(Registers.VFMBMEM + 4, API_13);
+            t.pf.setVfTrust(0, false); // between the request's words and REQ
+            regs.write(Registers.VFMAILBOX, Registers.VFMAILBOX_REQ);
+            t.run();
+            assertEquals(API_NEGOTIATE | NACK, vf.pollPf(), "its request reached the PF intact, and no CTS came back");
+            assertTrue(VfMailboxClient.acked(vf.call(RESET)));
+            t.run();
+            assertEquals(-1, vf.pollPf(), "the reset made the waiting ping moot: none follows");
+            assertFalse(vf.resetAsked());
+            // the other VF was served all along
+            VfMailboxClient other = new VfMailboxClient(t.nic.vfRegisters(1), t.runner::runOnce, 1000);
+            assertTrue(VfMailboxClient.acked(other.call(RESET)));
+        }
+    }
+
+    /** Writes a request as the VF driver does, without waiting for the reply. */
+    private static void request(RegisterFile regs, int... msg) {
+        regs.write(Registers.VFMAILBOX, Registers.VFMAILBOX_VFU);
+        for (int i = 0; i < msg.length; i++) {
+            regs.write(Registers.VFMBMEM + 4 * i, msg[i]);
+        }
+        regs.write(Registers.VFMAILBOX, Registers.VFMAILBOX_REQ);
     }
 
     @Test

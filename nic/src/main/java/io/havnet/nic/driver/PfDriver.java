@@ -27,6 +27,10 @@ import java.util.Set;
  *   <li>each VF may send at most {@value #MBX_BURST} requests at once and {@value #MBX_RATE} per
  *       second; beyond that it is NACKed unprocessed, and the service keeps answering the other VFs
  *       (one request per VF per round, round-robin).</li>
+ *   <li>withdrawing a VF's trust withdraws its clear-to-send and pings it (PF_CONTROL_MSG without
+ *       CTS, ixgbe's {@code ixgbe_ping_vf}): its driver must reset and ask again for what it had,
+ *       and until it does every request but RESET is NACKed. Receiving goes on meanwhile (VFRE is
+ *       the VF's reset's business, not the mailbox's).</li>
  * </ul>
  */
 public final class PfDriver implements Nic.ResetListener {
@@ -36,6 +40,11 @@ public final class PfDriver implements Nic.ResetListener {
     private final Nic nic;
     private final L2Filters filters;
     private final boolean[] clearToSend;
+    /** VFRE/VFTE: set when the VF's driver resets it (RESET), cleared by an FLR. */
+    private final boolean[] vfEnabled;
+    /** A ping the mailbox could not take yet (a request or an unread reply in it). */
+    private final boolean[] pingPending;
+    private volatile int pingsPending;
     private final double[] mbxTokens;
     private final long[] mbxLast;
     private final long[] mbxRefused;
@@ -53,6 +62,8 @@ public final class PfDriver implements Nic.ResetListener {
         this.filters = nic.filters();
         int vfs = nic.numVfs();
         this.clearToSend = new boolean[vfs];
+        this.vfEnabled = new boolean[vfs];
+        this.pingPending = new boolean[vfs];
         this.mbxTokens = new double[vfs];
         this.mbxLast = new long[vfs];
         this.mbxRefused = new long[vfs];
@@ -187,7 +198,7 @@ public final class PfDriver implements Nic.ResetListener {
         Pool p = vfPool(vf);
         filters.clearMacs(p.index());
         p.setConfig(p.config().withMac(mac.value(), true));
-        if (clearToSend[vf]) {
+        if (vfEnabled[vf]) {
             filters.addMac(p.index(), mac.value());
         }
     }
@@ -221,14 +232,54 @@ public final class PfDriver implements Nic.ResetListener {
 
     /**
      * {@code vf N trust on|off}. A VF no longer trusted loses all-multicast and promiscuous mode at
-     * once (it keeps multicast by its table); ixgbe instead makes the VF reset and ask again.
+     * once (it keeps multicast by its table), and, as ixgbe does, its clear-to-send: the PF pings it
+     * (PF_CONTROL_MSG without CTS) so that its driver resets and asks again for what it may have.
      */
     public synchronized void setVfTrust(int vf, boolean on) {
         Pool p = vfPool(vf);
+        boolean was = p.config().trusted();
         p.setConfig(p.config().withTrust(on));
         if (!on && xcastMode[vf] > MailboxMessage.XCAST_MODE_MULTI) {
             xcastMode[vf] = MailboxMessage.XCAST_MODE_MULTI;
             applyModes(vf);
+        }
+        if (was && !on && clearToSend[vf]) {
+            clearToSend[vf] = false;
+            ping(vf);
+        }
+    }
+
+    /**
+     * Posts PF_CONTROL_MSG (with CTS when the VF has it) into VF {@code vf}'s mailbox, or keeps it
+     * for the mailbox service to post once the mailbox is free: a request waiting for the PF is
+     * answered first (the answer carries the same news in its CTS bit), a reply the VF has not read
+     * yet is not overwritten.
+     */
+    private void ping(int vf) {
+        if (!pingPending[vf]) {
+            pingPending[vf] = true;
+            pingsPending++;
+        }
+        if (nic.mailbox(vf).post(MailboxMessage.PF_CONTROL_MSG | (clearToSend[vf] ? MailboxMessage.CTS : 0))) {
+            pingPending[vf] = false;
+            pingsPending--;
+        }
+    }
+
+    private void forgetPing(int vf) {
+        if (pingPending[vf]) {
+            pingPending[vf] = false;
+            pingsPending--;
+        }
+    }
+
+    private synchronized void retryPings() {
+        for (int vf = 0; vf < pingPending.length && pingsPending > 0; vf++) {
+            if (pingPending[vf]) {
+                pingPending[vf] = false;
+                pingsPending--;
+                ping(vf);
+            }
         }
     }
 
@@ -268,7 +319,7 @@ public final class PfDriver implements Nic.ResetListener {
         filters.setModes(p.index(), !c.hasPortVlan(), true, mode >= MailboxMessage.XCAST_MODE_ALLMULTI, promisc,
                 promisc && !c.hasPortVlan());
         filters.setMulticastTableEnabled(p.index(), mode >= MailboxMessage.XCAST_MODE_MULTI);
-        filters.setEnabled(p.index(), clearToSend[vf] && c.linkState() != LinkState.DISABLE && !p.disabled());
+        filters.setEnabled(p.index(), vfEnabled[vf] && c.linkState() != LinkState.DISABLE && !p.disabled());
     }
 
     /** What {@code ip -s link show} shows for VF {@code vf}. */
@@ -302,6 +353,8 @@ public final class PfDriver implements Nic.ResetListener {
     @Override
     public synchronized void onVfReset(int vf) {
         clearToSend[vf] = false;
+        vfEnabled[vf] = false;
+        forgetPing(vf); // the reset tells the driver more than a ping would
         vfApi[vf] = MailboxMessage.API_10;
         xcastMode[vf] = MailboxMessage.XCAST_MODE_MULTI;
         Pool p = vfPool(vf);
@@ -362,6 +415,9 @@ public final class PfDriver implements Nic.ResetListener {
                 n++;
             }
         }
+        if (pingsPending > 0) {
+            retryPings();
+        }
         return n;
     }
 
@@ -385,7 +441,7 @@ public final class PfDriver implements Nic.ResetListener {
         reply[0] = id;
         if (!takeToken(vf)) {
             mbxRefused[vf]++;
-            reply[0] |= MailboxMessage.NACK;
+            reply[0] |= MailboxMessage.NACK | (clearToSend[vf] ? MailboxMessage.CTS : 0);
             send(vf, reply);
             return;
         }
@@ -396,6 +452,8 @@ public final class PfDriver implements Nic.ResetListener {
         if (id == MailboxMessage.RESET) {
             ok = true;
             clearToSend[vf] = true;
+            vfEnabled[vf] = true;
+            forgetPing(vf);
             vfApi[vf] = MailboxMessage.API_10;
             xcastMode[vf] = MailboxMessage.XCAST_MODE_MULTI;
             nic.ipsec().removeOwner(p.index()); // a VF reset forgets its inline IPsec SAs (ixgbe_ipsec_vf_clear)

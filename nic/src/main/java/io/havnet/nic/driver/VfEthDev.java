@@ -18,10 +18,19 @@ import io.havnet.nic.regs.Registers;
  * using the rings and reports link down; at RSTD — not before, the device may still be writing
  * into them — it frees every buffer it holds, counting what was received but never read and
  * what it queued for sending that the device did not account for; {@link #recover()} brings it back.
+ *
+ * <p>The PF may also ask for a reset: a PF_CONTROL_MSG without CTS (ixgbe pings a VF whose trust
+ * it withdrew), or a reply without CTS. The rings keep working, but the PF accepts nothing but
+ * RESET until the driver resets: {@link #link()} reports the link down with that reason and
+ * {@link #needsRecovery()} holds, as DPDK's VF driver raises {@code RTE_ETH_EVENT_INTR_RESET} and
+ * reports the link down; {@link #recover()} resets and asks again for the receive mode the port
+ * had, keeping what the PF grants now.
  */
 public final class VfEthDev extends IxgbeEthDev {
     private static final LinkStatus DOWN = LinkStatus.down(null);
     private static final LinkStatus RESET = LinkStatus.down("VF was reset: call recover()");
+    private static final LinkStatus RESET_ASKED = LinkStatus.down("the PF asked the VF to reset (PF_CONTROL_MSG"
+            + " without CTS: its trust or configuration changed): call recover()");
 
     private final VfMailboxClient mbx;
     private int apiVersion = MailboxMessage.API_10;
@@ -185,6 +194,10 @@ public final class VfEthDev extends IxgbeEthDev {
         if (resetSeen || resetIndicated()) {
             return RESET;
         }
+        mbx.pollPf();
+        if (mbx.resetAsked()) {
+            return RESET_ASKED;
+        }
         int links = regs.read(Registers.VFLINKS); // as ixgbevf's check_link: LINK_UP, then the speed bits
         return isStarted() && (links & Registers.LINKS_UP) != 0 ? LinkStatus.up(Registers.linksMbps(links)) : DOWN;
     }
@@ -240,7 +253,8 @@ public final class VfEthDev extends IxgbeEthDev {
     /** True once a reset was noticed and {@link #recover()} has not run yet. */
     public boolean needsRecovery() {
         healthy();
-        return resetSeen;
+        mbx.pollPf();
+        return resetSeen || mbx.resetAsked();
     }
 
     /**

@@ -14,6 +14,8 @@ public final class VfMailboxClient {
     private final RegisterFile regs;
     private final Runnable pump;
     private final int maxPumps;
+    /** The PF withdrew clear-to-send: the last word from it had no CTS. */
+    private boolean resetAsked;
     /** The least time a call waits, however fast the pump returns (the PF's lcore may be descheduled). */
     static final long TIMEOUT_NANOS = 2_000_000_000L;
 
@@ -32,6 +34,8 @@ public final class VfMailboxClient {
         if (msg.length > MailboxMessage.WORDS) {
             throw new IllegalArgumentException("a mailbox message has at most 16 words");
         }
+        pollPf(); // a message the PF posted unasked is read before the request overwrites it
+        regs.write(Registers.VFMAILBOX, Registers.VFMAILBOX_VFU);
         for (int i = 0; i < MailboxMessage.WORDS; i++) {
             regs.write(Registers.VFMBMEM + 4 * i, i < msg.length ? msg[i] : 0);
         }
@@ -45,7 +49,32 @@ public final class VfMailboxClient {
             reply[i] = regs.read(Registers.VFMBMEM + 4 * i);
         }
         regs.write(Registers.VFMAILBOX, Registers.VFMAILBOX_ACK);
+        resetAsked = (reply[0] & MailboxMessage.CTS) == 0; // every reply says whether the PF still lets us talk
         return reply;
+    }
+
+    /**
+     * Reads a message the PF posted without being asked (PFSTS while no request of ours waits:
+     * PF_CONTROL_MSG, ixgbe's ping) and acknowledges it. Returns its word 0, or -1 when there is none.
+     */
+    public int pollPf() {
+        if ((regs.read(Registers.VFMAILBOX) & Registers.VFMAILBOX_PFSTS) == 0) {
+            return -1;
+        }
+        int w0 = regs.read(Registers.VFMBMEM);
+        regs.write(Registers.VFMAILBOX, Registers.VFMAILBOX_ACK);
+        if ((w0 & MailboxMessage.ID_MASK) == MailboxMessage.PF_CONTROL_MSG) {
+            resetAsked = (w0 & MailboxMessage.CTS) == 0;
+        }
+        return w0;
+    }
+
+    /**
+     * True when the PF has withdrawn clear-to-send (a ping or a reply without CTS): the driver must
+     * reset (RESET) before the PF accepts anything else.
+     */
+    public boolean resetAsked() {
+        return resetAsked;
     }
 
     /**

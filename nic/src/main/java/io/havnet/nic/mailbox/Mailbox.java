@@ -12,7 +12,12 @@ import io.havnet.nic.regs.Registers;
  *   <li>PF → VF: the PF writes the reply into PFMBMEM[n] and sets PFMAILBOX[n].STS (and .ACK to
  *       acknowledge the request); the device copies it to the VF's view and sets VFMAILBOX.PFSTS
  *       (and .PFACK); the VF reads it and writes VFMAILBOX.ACK.</li>
+ *   <li>PF → VF unasked ({@link #post}, ixgbe's ping): the same without .ACK, so the VF tells it
+ *       from a reply. The VF takes the buffer lock (VFMAILBOX.VFU) before it writes a request, and
+ *       the PF posts nothing while the VF holds it or a request waits; a request the VF writes over
+ *       an unread PF message overwrites it (VFMBMEM is one buffer), as ixgbevf's write flushes it.</li>
  * </ul>
+ * The PF's and the VF's sides run on different threads; each step is one synchronized method.
  */
 public final class Mailbox {
     private final int vf;
@@ -20,6 +25,8 @@ public final class Mailbox {
     private final RegisterFile pfRegs;
     private final Runnable notifyPf;
     private volatile boolean requestPending;
+    /** VFMAILBOX.VFU: the VF is writing a request into the buffer. */
+    private boolean vfLocked;
     private long requests;
 
     public Mailbox(int vf, RegisterFile vfRegs, RegisterFile pfRegs, Runnable notifyPf) {
@@ -34,14 +41,16 @@ public final class Mailbox {
     }
 
     /** VFMAILBOX was written by the VF. */
-    public void onVfWrite(int value) {
+    public synchronized void onVfWrite(int value) {
+        vfLocked = (value & Registers.VFMAILBOX_VFU) != 0 && (value & Registers.VFMAILBOX_REQ) == 0;
         if ((value & Registers.VFMAILBOX_REQ) != 0) {
             int src = Registers.VFMBMEM;
             int dst = Registers.PFMBMEM(vf);
             for (int i = 0; i < MailboxMessage.WORDS; i++) {
                 pfRegs.set(dst + 4 * i, vfRegs.read(src + 4 * i));
             }
-            vfRegs.clearBits(Registers.VFMAILBOX, Registers.VFMAILBOX_REQ | Registers.VFMAILBOX_PFACK);
+            vfRegs.clearBits(Registers.VFMAILBOX, Registers.VFMAILBOX_REQ | Registers.VFMAILBOX_PFACK
+                    | Registers.VFMAILBOX_PFSTS);
             requests++;
             requestPending = true;
             notifyPf.run();
@@ -56,7 +65,7 @@ public final class Mailbox {
     }
 
     /** PFMAILBOX[vf] was written by the PF. */
-    public void onPfWrite(int value) {
+    public synchronized void onPfWrite(int value) {
         if ((value & Registers.PFMAILBOX_STS) != 0) {
             int src = Registers.PFMBMEM(vf);
             for (int i = 0; i < MailboxMessage.WORDS; i++) {
@@ -74,7 +83,7 @@ public final class Mailbox {
     }
 
     /** Reads the pending request into {@code words}; false when there is none. */
-    public boolean takeRequest(int[] words) {
+    public synchronized boolean takeRequest(int[] words) {
         if (!requestPending) {
             return false;
         }
@@ -86,14 +95,33 @@ public final class Mailbox {
         return true;
     }
 
+    /**
+     * A message from the PF that answers nothing ({@code word0}, the other words 0): posted when
+     * the mailbox is free — no request waiting for the PF, no message the VF has not read.
+     *
+     * @return false when it was not posted
+     */
+    public synchronized boolean post(int word0) {
+        if (requestPending || vfLocked || (vfRegs.read(Registers.VFMAILBOX) & Registers.VFMAILBOX_PFSTS) != 0) {
+            return false;
+        }
+        int dst = Registers.PFMBMEM(vf);
+        for (int i = 0; i < MailboxMessage.WORDS; i++) {
+            pfRegs.set(dst + 4 * i, i == 0 ? word0 : 0);
+        }
+        onPfWrite(Registers.PFMAILBOX_STS);
+        return true;
+    }
+
     /** Requests received since start. */
     public long requests() {
         return requests;
     }
 
     /** A VF reset clears the mailbox state: nothing pending, reset-done reported to the VF. */
-    public void reset(boolean done) {
+    public synchronized void reset(boolean done) {
         requestPending = false;
+        vfLocked = false;
         vfRegs.set(Registers.VFMAILBOX, done ? Registers.VFMAILBOX_RSTD : Registers.VFMAILBOX_RSTI);
     }
 }
