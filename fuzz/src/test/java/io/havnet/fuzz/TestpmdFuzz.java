@@ -19,7 +19,7 @@ import java.util.List;
 public class TestpmdFuzz {
     private static final String[] WORDS = {"show", "port", "info", "stats", "all", "0", "1", "2", "3", "99", "-1", "fwd",
             "vf", "iommu", "faults", "clear", "set", "mac", "vlan", "qos", "spoofchk", "trust", "rate", "link", "on", "off",
-            "auto", "enable", "disable", "start", "stop", "macswap", "io", "rxonly", "txonly", "flowgen", "echo", "help",
+            "auto", "enable", "disable", "start", "stop", "reset", "macswap", "io", "rxonly", "txonly", "flowgen", "echo", "help",
             "02:00:00:00:00:01", "ff:ff:ff:ff:ff:ff", "4094", "4095", "7", "8", "10000", "10001", "#", ""};
     /** Inputs between two leak checks: the host is closed, every buffer must be back, a new host is built. */
     static final int LEAK_CHECK_EVERY = 200_000;

@@ -649,6 +649,38 @@ public final class Host implements AutoCloseable {
     }
 
     /**
+     * The guest resets its port, as a DPDK application does on {@code RTE_ETH_EVENT_INTR_RESET}
+     * ({@code rte_eth_dev_reset}; testpmd's {@code port reset}): after an FLR, or when the PF asked it
+     * to (a trust withdrawn), the VF driver waits for the device, resets through the mailbox, asks again
+     * for its receive modes and restarts its queues. The VM's vCPU is held meanwhile, so nothing of the
+     * guest uses the port while it resets. Only a VF port resets this way.
+     *
+     * @throws IllegalStateException when the port is not a VF's, the VM is neither running nor paused,
+     *                               or the PF refuses the reset
+     */
+    public synchronized void resetPort(String name) {
+        Vm vm = vm(name);
+        if (!(vm.vnic instanceof VfEthDev vf)) {
+            throw new IllegalStateException(vm + ": only a VF port resets (this port's driver is "
+                    + vm.vnic.info().driverName() + ")");
+        }
+        boolean running = vm.state == Vm.State.RUNNING;
+        if (!running && vm.state != Vm.State.PAUSED) {
+            throw new IllegalStateException(vm + " is not running");
+        }
+        if (running) {
+            pauseVm(name);
+        }
+        try {
+            vf.recover();
+        } finally {
+            if (running) {
+                resumeVm(name);
+            }
+        }
+    }
+
+    /**
      * Sets a VM's link up or down from the host, as pulling and plugging its cable: a virtio
      * device's config says so and the device drops what the guest sends and what comes for it,
      * counted (QEMU's {@code set_link}, libvirt's {@code domif-setlink}); a VF gets the administrative

@@ -48,6 +48,7 @@ public final class Testpmd {
             {"set vf link VF auto|enable|disable", "administrative link state"},
             {"set link-up|link-down port all|N", "the VM's link, set from the host as pulling its cable (virtio: QEMU's set_link; VF: link-state)"},
             {"set promisc all|N on|off", "promiscuous mode of a port, asked of its device (a VF asks the PF)"},
+            {"port reset all|N", "the guest resets its port (a VF after an FLR, or when the PF asked it to): its link comes back, its modes are asked again"},
             {"set allmulti all|N on|off", "all-multicast mode of a port, asked as promisc is"},
             {"start", "every VM forwards; the tester offers traffic to the VMs"},
             {"stop", "stop the traffic, wait for the frames in flight, stop every VM's forwarding, print forward statistics"},
@@ -96,6 +97,7 @@ public final class Testpmd {
             case "start" -> start(w);
             case "stop" -> stop(w);
             case "sleep" -> sleep(w);
+            case "port" -> port(w);
             case "quit", "exit" -> {
                 if (forwarding) {
                     stop(new String[] {"stop"});
@@ -363,6 +365,21 @@ public final class Testpmd {
             }
             default -> throw new IllegalArgumentException("set: unknown '" + w[1] + "' (expected fwd, vf, link-up, link-down, promisc, allmulti)");
         }
+    }
+
+    private String port(String[] w) {
+        if (w.length != 3 || !w[1].equals("reset")) {
+            throw new IllegalArgumentException("usage: port reset all|N");
+        }
+        StringBuilder out = new StringBuilder();
+        for (int p : portList(w[2])) {
+            try {
+                experiment.host().resetPort(ports().get(p).name());
+            } catch (IllegalStateException refused) {
+                out.append(String.format(Locale.ROOT, "Failed to reset port %d: %s%n", p, refused.getMessage()));
+            }
+        }
+        return out.toString();
     }
 
     private String start(String[] w) {

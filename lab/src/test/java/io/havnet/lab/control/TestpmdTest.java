@@ -98,6 +98,40 @@ class TestpmdTest {
         }
     }
 
+    /**
+     * Trust withdrawn from a promiscuous VF: the PF takes promiscuous mode away at once and asks the
+     * driver to reset, so the port shows its link down; {@code port reset} brings it back with what the
+     * PF grants now, and it forwards again. A virtio port does not reset this way and says so.
+     */
+    @Test
+    void aVfWhoseTrustIsWithdrawnIsDownUntilPortResetAndThenShowsWhatItHas() throws Exception {
+        try (Experiment e = new Experiment(Demo.scenario(Demo.Plan.quick()))) {
+            Testpmd t = new Testpmd(e);
+            int sriov = portOf(e, IoPath.SRIOV);
+            int vf = e.host().vms().get(sriov).vf();
+            t.execute("set vf trust " + vf + " on");
+            assertEquals("", t.execute("set promisc " + sriov + " on"));
+            t.execute("set vf trust " + vf + " off");
+            assertEquals(io.havnet.nic.mailbox.MailboxMessage.XCAST_MODE_MULTI, e.host().pf().xcastMode(vf));
+            String info = t.execute("show port info " + sriov);
+            assertTrue(info.contains("Link status: down\n"), info);
+
+            assertEquals("", t.execute("port reset " + sriov));
+            info = t.execute("show port info " + sriov);
+            assertTrue(info.contains("Link status: up\n"), info);
+            assertTrue(info.contains("Promiscuous mode: disabled\n"), "asked again, refused: " + info);
+            t.execute("start");
+            Thread.sleep(300);
+            assertEquals(0, lost(t.execute("stop")), "every port forwards again, the reset one too");
+
+            int vswitch = portOf(e, IoPath.VSWITCH);
+            assertEquals("Failed to reset port " + vswitch + ": " + e.host().vms().get(vswitch)
+                    + ": only a VF port resets (this port's driver is net_virtio)\n", t.execute("port reset " + vswitch));
+            IllegalArgumentException bad = assertThrows(IllegalArgumentException.class, () -> t.execute("port start 0"));
+            assertEquals("usage: port reset all|N", bad.getMessage());
+        }
+    }
+
     private static int portOf(Experiment e, IoPath path) {
         for (int i = 0; i < e.host().vms().size(); i++) {
             if (e.host().vms().get(i).path() == path) {
