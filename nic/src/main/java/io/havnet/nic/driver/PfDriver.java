@@ -350,16 +350,26 @@ public final class PfDriver implements Nic.ResetListener {
         mbxLast[vf] = Long.MIN_VALUE;
     }
 
+    /**
+     * What a reset of either kind — the VF's RESET message or an FLR — makes the PF forget: a ping
+     * still waiting (the reset tells the driver more), the negotiated API (1.0 again, as ixgbe keeps
+     * {@code vf_api}), the receive mode (its multicast table), its inline IPsec SAs
+     * ({@code ixgbe_ipsec_vf_clear}) and its MAC filters.
+     */
+    private void forgetVf(int vf, Pool p) {
+        forgetPing(vf);
+        vfApi[vf] = MailboxMessage.API_10;
+        xcastMode[vf] = MailboxMessage.XCAST_MODE_MULTI;
+        nic.ipsec().removeOwner(p.index());
+        filters.clearMacs(p.index());
+    }
+
     @Override
     public synchronized void onVfReset(int vf) {
         clearToSend[vf] = false;
         vfEnabled[vf] = false;
-        forgetPing(vf); // the reset tells the driver more than a ping would
-        vfApi[vf] = MailboxMessage.API_10;
-        xcastMode[vf] = MailboxMessage.XCAST_MODE_MULTI;
         Pool p = vfPool(vf);
-        nic.ipsec().removeOwner(p.index());
-        filters.clearMacs(p.index());
+        forgetVf(vf, p);
         filters.clearVlans(p.index());
         filters.setMulticastHashes(p.index(), new int[0]);
         PoolConfig c = p.config();
@@ -453,11 +463,7 @@ public final class PfDriver implements Nic.ResetListener {
             ok = true;
             clearToSend[vf] = true;
             vfEnabled[vf] = true;
-            forgetPing(vf);
-            vfApi[vf] = MailboxMessage.API_10;
-            xcastMode[vf] = MailboxMessage.XCAST_MODE_MULTI;
-            nic.ipsec().removeOwner(p.index()); // a VF reset forgets its inline IPsec SAs (ixgbe_ipsec_vf_clear)
-            filters.clearMacs(p.index());
+            forgetVf(vf, p);
             filters.addMac(p.index(), c.mac());
             applyModes(vf);
             nic.updateVfLinks();
