@@ -77,12 +77,12 @@ public final class InlineIpsecBench {
                 }
             }
             host.start(Host.Placement.twoCores());
-            sleep(Math.min(2.0, seconds / 2));
+            Measure.sleep(Math.min(2.0, seconds / 2));
             List<Component.Snapshot> s0 = host.accounting();
             long f0 = far.counters().get(NfAgent.TX);
             long far0 = farComp.cpuNanos();
             long t0 = System.nanoTime();
-            sleep(seconds);
+            Measure.sleep(seconds);
             long ns = System.nanoTime() - t0;
             List<Component.Snapshot> s1 = host.accounting();
             long frames = far.counters().get(NfAgent.TX) - f0;
@@ -108,14 +108,6 @@ public final class InlineIpsecBench {
             host.close();
             wire[0].close();
             wire[1].close();
-        }
-    }
-
-    private static void sleep(double s) {
-        try {
-            Thread.sleep((long) (s * 1000));
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
         }
     }
 }

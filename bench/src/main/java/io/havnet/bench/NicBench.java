@@ -120,7 +120,7 @@ public final class NicBench {
         com.sun.management.ThreadMXBean tmx = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
         long[] ids = {nicCore.thread().threadId(), guestCore.thread().threadId()};
         try {
-            sleep(Math.min(2.0, seconds / 2)); // warm-up
+            Measure.sleep(Math.min(2.0, seconds / 2)); // warm-up
             long f0 = guest.counters().get(FwdEngine.TX_PACKETS);
             long miss0 = dom.iotlbMisses();
             long a0 = tmx.getThreadAllocatedBytes(ids[0]) + tmx.getThreadAllocatedBytes(ids[1]);
@@ -134,7 +134,7 @@ public final class NicBench {
             long txw0 = nicStats.get(1).work();
             long guestBusy0 = guestStats.busyNanos();
             long t0 = System.nanoTime();
-            sleep(seconds);
+            Measure.sleep(seconds);
             long ns = System.nanoTime() - t0;
             long frames = guest.counters().get(FwdEngine.TX_PACKETS) - f0;
             long misses = dom.iotlbMisses() - miss0;
@@ -184,13 +184,5 @@ public final class NicBench {
             b += a.busyNanos();
         }
         return b;
-    }
-
-    private static void sleep(double s) {
-        try {
-            Thread.sleep((long) (s * 1000));
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
     }
 }

@@ -111,12 +111,12 @@ public final class NicFloor {
                 AgentStats g = cores == 1 ? nicCore.agentStats().get(2) : guestCore.agentStats().get(0);
                 AgentStats r = nicCore.agentStats().get(0);
                 AgentStats t = nicCore.agentStats().get(1);
-                sleep(Math.min(2.0, seconds / 2));
+                Measure.sleep(Math.min(2.0, seconds / 2));
                 long f0 = g.work();
                 long b0 = r.busyNanos() + t.busyNanos();
                 long g0 = g.busyNanos();
                 long t0 = System.nanoTime();
-                sleep(seconds);
+                Measure.sleep(seconds);
                 long ns = System.nanoTime() - t0;
                 long frames = g.work() - f0;
                 long busy = r.busyNanos() + t.busyNanos() - b0;
@@ -127,14 +127,6 @@ public final class NicFloor {
                 guestCore.close();
                 nicCore.close();
             }
-        }
-    }
-
-    private static void sleep(double s) {
-        try {
-            Thread.sleep((long) (s * 1000));
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
         }
     }
 

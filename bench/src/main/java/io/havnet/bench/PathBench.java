@@ -114,7 +114,7 @@ public final class PathBench {
         long slice(long ms) {
             long t0 = System.nanoTime();
             host.resume();
-            sleep(ms / 1000.0);
+            Measure.sleep(ms / 1000.0);
             host.suspend();
             return System.nanoTime() - t0;
         }
@@ -266,13 +266,5 @@ public final class PathBench {
             }
         }
         return 0;
-    }
-
-    private static void sleep(double s) {
-        try {
-            Thread.sleep((long) (s * 1000));
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
     }
 }

@@ -67,6 +67,11 @@ public final class Checksum {
         return finish(sum(seg, off, headerLength, 0));
     }
 
+    /** True when the IPv4 header of {@code headerLength} bytes at {@code off} carries a checksum that verifies. */
+    public static boolean ipv4HeaderOk(MemorySegment seg, long off, int headerLength) {
+        return fold(sum(seg, off, headerLength, 0)) == 0xFFFF;
+    }
+
     /** Pseudo-header sum for IPv4 (RFC 768/9293): src, dst, protocol, L4 length. */
     public static long ipv4PseudoHeader(MemorySegment seg, long ipOff, int protocol, int l4Length) {
         long s = sum(seg, ipOff + Ipv4Flyweight.SRC, 8, 0);

@@ -137,7 +137,7 @@ public final class Ipv4Flyweight extends HeaderFlyweight {
 
     /** True when the header checksum verifies. */
     public boolean checksumOk() {
-        return Checksum.fold(Checksum.sum(segment, offset, headerLength(), 0)) == 0xFFFF;
+        return Checksum.ipv4HeaderOk(segment, offset, headerLength());
     }
 
     /**

@@ -42,9 +42,8 @@ public final class PfDriver implements Nic.ResetListener {
     private final boolean[] clearToSend;
     /** VFRE/VFTE: set when the VF's driver resets it (RESET), cleared by an FLR. */
     private final boolean[] vfEnabled;
-    /** A ping the mailbox could not take yet (a request or an unread reply in it). */
-    private final boolean[] pingPending;
-    private volatile int pingsPending;
+    /** VFs (a bit each, at most 63) whose ping the mailbox could not take yet (a request or an unread reply in it). */
+    private volatile long pingsPending;
     private final double[] mbxTokens;
     private final long[] mbxLast;
     private final long[] mbxRefused;
@@ -63,7 +62,6 @@ public final class PfDriver implements Nic.ResetListener {
         int vfs = nic.numVfs();
         this.clearToSend = new boolean[vfs];
         this.vfEnabled = new boolean[vfs];
-        this.pingPending = new boolean[vfs];
         this.mbxTokens = new double[vfs];
         this.mbxLast = new long[vfs];
         this.mbxRefused = new long[vfs];
@@ -256,30 +254,20 @@ public final class PfDriver implements Nic.ResetListener {
      * yet is not overwritten.
      */
     private void ping(int vf) {
-        if (!pingPending[vf]) {
-            pingPending[vf] = true;
-            pingsPending++;
-        }
         if (nic.mailbox(vf).post(MailboxMessage.PF_CONTROL_MSG | (clearToSend[vf] ? MailboxMessage.CTS : 0))) {
-            pingPending[vf] = false;
-            pingsPending--;
+            forgetPing(vf);
+        } else {
+            pingsPending |= 1L << vf;
         }
     }
 
     private void forgetPing(int vf) {
-        if (pingPending[vf]) {
-            pingPending[vf] = false;
-            pingsPending--;
-        }
+        pingsPending &= ~(1L << vf);
     }
 
     private synchronized void retryPings() {
-        for (int vf = 0; vf < pingPending.length && pingsPending > 0; vf++) {
-            if (pingPending[vf]) {
-                pingPending[vf] = false;
-                pingsPending--;
-                ping(vf);
-            }
+        for (long rest = pingsPending; rest != 0; rest &= rest - 1) {
+            ping(Long.numberOfTrailingZeros(rest));
         }
     }
 
@@ -425,7 +413,7 @@ public final class PfDriver implements Nic.ResetListener {
                 n++;
             }
         }
-        if (pingsPending > 0) {
+        if (pingsPending != 0) {
             retryPings();
         }
         return n;

@@ -165,9 +165,11 @@ public final class RxEngine extends NicEngine {
     /** Switches one frame; {@code srcPool} is the pool that sent it through the VEB, or -1. */
     private void process(L2Table t, int m, int srcPool) {
         Mempool mp = Mempool.ofHandle(m);
-        MemorySegment ms = mp.segment();
+        // one segment for every frame (all of memory, a constant the JIT folds the checks of): a chained
+        // frame is read from its linear copy by address
+        MemorySegment seg = mp.segment();
         long mb = mp.offset(m);
-        int len = ms.get(ValueLayout.JAVA_INT_UNALIGNED, mb + MbufDescriptor.PKT_LEN);
+        int len = seg.get(ValueLayout.JAVA_INT_UNALIGNED, mb + MbufDescriptor.PKT_LEN);
         if (len < Net.ETHER_HDR_LEN) {
             c.add(NicCounters.RX_DROP_BAD_FRAME, 1);
             return;
@@ -176,13 +178,10 @@ public final class RxEngine extends NicEngine {
             c.add(NicCounters.RX_DROP_TOO_LONG, 1);
             return;
         }
-        // one segment for every frame (all of memory, a constant the JIT folds the checks of): a chained
-        // frame is read from its linear copy by address
-        MemorySegment seg = ms;
         long off;
-        if (ms.get(ValueLayout.JAVA_SHORT_UNALIGNED, mb + MbufDescriptor.NB_SEGS) == 1) {
+        if (seg.get(ValueLayout.JAVA_SHORT_UNALIGNED, mb + MbufDescriptor.NB_SEGS) == 1) {
             off = mb + MbufDescriptor.METADATA_SIZE
-                    + Short.toUnsignedInt(ms.get(ValueLayout.JAVA_SHORT_UNALIGNED, mb + MbufDescriptor.DATA_OFF));
+                    + Short.toUnsignedInt(seg.get(ValueLayout.JAVA_SHORT_UNALIGNED, mb + MbufDescriptor.DATA_OFF));
         } else {
             linearize(m, len);
             off = linear.address();
@@ -273,7 +272,7 @@ public final class RxEngine extends NicEngine {
         rssHashFields = 0;
         if (!classifier.malformed() && PacketType.isIpv4(ptype)) {
             statusExtra = AdvRxDescriptor.STAT_IPCS;
-            if (Checksum.fold(Checksum.sum(seg, off + classifier.l2Len(), classifier.l3Len(), 0)) != 0xFFFF) {
+            if (!Checksum.ipv4HeaderOk(seg, off + classifier.l2Len(), classifier.l3Len())) {
                 errors = AdvRxDescriptor.ERR_IPE;
             }
         }
