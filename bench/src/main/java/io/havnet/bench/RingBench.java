@@ -1,6 +1,7 @@
 package io.havnet.bench;
 
 import io.havnet.dataplane.os.Affinity;
+import io.havnet.dataplane.os.CacheLineDemote;
 import io.havnet.dataplane.ring.MpmcRing;
 import io.havnet.dataplane.ring.MpscRing;
 import io.havnet.dataplane.ring.Ring;
@@ -75,6 +76,13 @@ public final class RingBench {
         for (int burst : new int[] {32, 1}) {
             vs.add(variant("havnet-spsc", burst, Ring.class, () -> new SpscRing("bench", CAPACITY),
                     HavnetProducer.class, HavnetConsumer.class));
+        }
+        if (CacheLineDemote.active()) {
+            // the same ring told that its consumer runs on another core (Ring.F_DEMOTE)
+            for (int burst : new int[] {32, 1}) {
+                vs.add(variant("havnet-spsc-cldemote", burst, Ring.class,
+                        () -> new SpscRing("bench", CAPACITY, Ring.F_DEMOTE), HavnetProducer.class, HavnetConsumer.class));
+            }
         }
         for (int burst : new int[] {32, 1}) {
             vs.add(variant("havnet-mpmc", burst, Ring.class, () -> new MpmcRing("bench", CAPACITY),

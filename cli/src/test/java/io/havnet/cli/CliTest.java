@@ -2,6 +2,7 @@ package io.havnet.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.havnet.dataplane.os.CacheLineDemote;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
@@ -81,6 +82,19 @@ class CliTest {
         }
         assertEquals(jctools / havnet, j.get("spsc_speedup_over_jctools").asDouble(), 0.01 * jctools / havnet,
                 "the speed-up is JCTools' offer/poll time over havnet's burst-32 time");
+        assertEquals(CacheLineDemote.active(), j.get("cldemote").asBoolean());
+        if (CacheLineDemote.active()) {
+            assertTrue(names.containsAll(Set.of("havnet-spsc-cldemote/32", "havnet-spsc-cldemote/1")), names.toString());
+            double demoting = 0;
+            for (JsonNode res : j.get("results")) {
+                if ((res.get("name").asText() + "/" + res.get("burst").asInt()).equals("havnet-spsc-cldemote/32")) {
+                    demoting = res.get("ns_per_handle").asDouble();
+                }
+            }
+            assertEquals(jctools / demoting, j.get("spsc_cldemote_speedup_over_jctools").asDouble(), 0.01 * jctools / demoting);
+        } else {
+            assertEquals(CacheLineDemote.why(), j.get("cldemote_why").asText());
+        }
     }
 
     @Test

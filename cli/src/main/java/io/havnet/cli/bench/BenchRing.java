@@ -2,6 +2,7 @@ package io.havnet.cli.bench;
 
 import io.havnet.dataplane.stats.Json;
 import io.havnet.bench.RingBench;
+import io.havnet.dataplane.os.CacheLineDemote;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
@@ -15,7 +16,8 @@ import java.util.Map;
 
 /** {@code havnet bench ring}: cross-core ring throughput, havnet next to JCTools. */
 @Command(name = "ring", mixinStandardHelpOptions = true,
-        description = "Producer and consumer on two cores: ns per handle for havnet rings and JCTools queues.")
+        description = "Producer and consumer on two cores: ns per handle for havnet rings (also with Ring.F_DEMOTE"
+                + " where the CPU has CLDEMOTE) and JCTools queues.")
 public final class BenchRing implements Runnable {
     @Option(names = "--json", description = "print one JSON object")
     boolean json;
@@ -55,7 +57,8 @@ public final class BenchRing implements Runnable {
         RingBench bench = new RingBench(handles, rounds, cpus[0], cpus[1]);
         List<RingBench.Result> results = bench.runAll();
         double rtt = bench.cacheLineRoundTripNanos();
-        double ratio = ratio(results);
+        double ratio = ratio(results, "havnet-spsc");
+        double demoteRatio = ratio(results, "havnet-spsc-cldemote");
         PrintWriter out = spec.commandLine().getOut();
         if (json) {
             Map<String, Object> m = new LinkedHashMap<>();
@@ -65,6 +68,12 @@ public final class BenchRing implements Runnable {
             m.put("pinned", bench.pinNotice() == null);
             m.put("cacheline_round_trip_ns", io.havnet.bench.Measure.r3(rtt));
             m.put("spsc_speedup_over_jctools", io.havnet.bench.Measure.r3(ratio));
+            m.put("cldemote", CacheLineDemote.active());
+            if (CacheLineDemote.active()) {
+                m.put("spsc_cldemote_speedup_over_jctools", io.havnet.bench.Measure.r3(demoteRatio));
+            } else {
+                m.put("cldemote_why", CacheLineDemote.why());
+            }
             m.put("results", results.stream().map(RingBench.Result::toMap).toList());
             out.println(Json.write(m));
             return;
@@ -79,15 +88,20 @@ public final class BenchRing implements Runnable {
         }
         t.print(out);
         out.printf(Locale.ROOT, "havnet SPSC at burst 32 against JCTools SpscArrayQueue offer/poll: %.2fx as fast%n", ratio);
+        if (CacheLineDemote.active()) {
+            out.printf(Locale.ROOT, "the same ring with Ring.F_DEMOTE (filled lines demoted, CLDEMOTE): %.2fx as fast%n", demoteRatio);
+        } else {
+            out.printf(Locale.ROOT, "havnet-spsc-cldemote not run: %s%n", CacheLineDemote.why());
+        }
         out.printf(Locale.ROOT, "cache-line round trip between the two CPUs (ping-pong): %.0f ns%n", rtt);
     }
 
-    /** JCTools SPSC offer/poll's median ns per handle over havnet SPSC burst 32's. */
-    static double ratio(List<RingBench.Result> results) {
+    /** JCTools SPSC offer/poll's median ns per handle over the named havnet variant's at burst 32. */
+    static double ratio(List<RingBench.Result> results, String havnetVariant) {
         double havnet = Double.NaN;
         double jctools = Double.NaN;
         for (RingBench.Result r : results) {
-            if (r.name().equals("havnet-spsc") && r.burst() == 32) {
+            if (r.name().equals(havnetVariant) && r.burst() == 32) {
                 havnet = r.nsPerHandle();
             } else if (r.name().equals("jctools-spsc") && r.burst() == 1) {
                 jctools = r.nsPerHandle();

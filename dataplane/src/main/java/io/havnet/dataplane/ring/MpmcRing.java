@@ -3,7 +3,12 @@ package io.havnet.dataplane.ring;
 /** Multi producer, multi consumer: {@code rte_ring}'s default mode. */
 public final class MpmcRing extends Ring {
     public MpmcRing(String name, int capacity) {
-        super(name, capacity);
+        this(name, capacity, 0);
+    }
+
+    /** With flags: {@link Ring#F_DEMOTE}. */
+    public MpmcRing(String name, int capacity, int flags) {
+        super(name, capacity, flags);
     }
 
     @Override

@@ -1,6 +1,8 @@
 package io.havnet.dataplane.ring;
 
 import io.havnet.dataplane.memory.OffHeap;
+import io.havnet.dataplane.os.CacheLineDemote;
+import io.havnet.dataplane.os.Notices;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
@@ -27,6 +29,18 @@ public abstract sealed class Ring extends RingPad2 permits SpscRing, MpscRing, S
     public static final int MAX_CAPACITY = 1 << 30;
     /** What {@link #dequeue()} returns when the ring is empty. */
     public static final int EMPTY = -1;
+    /**
+     * Flag: the consumer runs on another core. Every enqueue demotes the slot lines it fills to
+     * the cache all cores share (CLDEMOTE, {@link CacheLineDemote}), so the consumer's reads find
+     * them there instead of snooping them out of the producer's core — as DPDK's
+     * {@code rte_cldemote} serves producers that hand data to another core. Costs the producer a call per
+     * enqueue that fills a line (a few ns); pays where the consumer is the slower side. Inert
+     * (and said once) where the CPU has no CLDEMOTE; wrong for a ring whose consumer runs on the
+     * producer's core, which would then read its own lines from the shared cache.
+     */
+    public static final int F_DEMOTE = 1;
+    /** Handles in one 64-byte slot line. */
+    static final int LINE_SLOTS = 16;
 
     static final VarHandle PROD_HEAD;
     static final VarHandle PROD_TAIL;
@@ -72,14 +86,24 @@ public abstract sealed class Ring extends RingPad2 permits SpscRing, MpscRing, S
     final long base;
     final int mask;
     final int capacity;
+    /** {@link #F_DEMOTE} asked and in effect. */
+    final boolean demote;
 
-    Ring(String name, int capacity) {
+    Ring(String name, int capacity, int flags) {
         checkCapacity(name, capacity);
+        if ((flags & ~F_DEMOTE) != 0) {
+            throw new IllegalArgumentException("ring " + name + ": unknown flags 0x" + Integer.toHexString(flags));
+        }
         this.name = name;
         this.capacity = capacity;
         this.mask = capacity - 1;
         this.mem = Arena.ofAuto().allocate(4L * capacity + 2 * LINE, LINE);
         this.base = mem.address() + LINE;
+        boolean wantDemote = (flags & F_DEMOTE) != 0;
+        if (wantDemote && !CacheLineDemote.active()) {
+            Notices.once("ring-demote", "rings asked to demote their filled lines do not: " + CacheLineDemote.why());
+        }
+        this.demote = wantDemote && CacheLineDemote.active() && capacity >= LINE_SLOTS;
     }
 
     static void checkCapacity(String name, int capacity) {
@@ -91,10 +115,15 @@ public abstract sealed class Ring extends RingPad2 permits SpscRing, MpscRing, S
 
     /** The ring with the given contract. */
     public static Ring create(String name, int capacity, boolean singleProducer, boolean singleConsumer) {
+        return create(name, capacity, singleProducer, singleConsumer, 0);
+    }
+
+    /** The ring with the given contract and flags ({@link #F_DEMOTE}). */
+    public static Ring create(String name, int capacity, boolean singleProducer, boolean singleConsumer, int flags) {
         if (singleProducer) {
-            return singleConsumer ? new SpscRing(name, capacity) : new SpmcRing(name, capacity);
+            return singleConsumer ? new SpscRing(name, capacity, flags) : new SpmcRing(name, capacity, flags);
         }
-        return singleConsumer ? new MpscRing(name, capacity) : new MpmcRing(name, capacity);
+        return singleConsumer ? new MpscRing(name, capacity, flags) : new MpmcRing(name, capacity, flags);
     }
 
     public final String name() {
@@ -103,6 +132,11 @@ public abstract sealed class Ring extends RingPad2 permits SpscRing, MpscRing, S
 
     public final int capacity() {
         return capacity;
+    }
+
+    /** True when enqueues demote the lines they fill ({@link #F_DEMOTE} asked, and the CPU has CLDEMOTE). */
+    public final boolean demotes() {
+        return demote;
     }
 
     /** Enqueues all {@code n} handles of {@code src[off..off+n)} or none; returns 0 or n. */
@@ -163,7 +197,39 @@ public abstract sealed class Ring extends RingPad2 permits SpscRing, MpscRing, S
         if (n > first) {
             MemorySegment.copy(src, off + first, ALL, SLOT, base, n - first);
         }
+        if (demote) {
+            demoteFilled(head, n);
+        }
         Reference.reachabilityFence(mem);
+    }
+
+    /**
+     * Demotes the slot lines that {@code [head, head+n)} completes: those whose last slot it
+     * wrote (slot 0 starts a line). Each line is completed by exactly one enqueue, so multi
+     * producers need no shared state for it, and a line is demoted once, when nothing more will
+     * be written to it before the consumer reads it.
+     */
+    private void demoteFilled(int head, int n) {
+        int lines = filledLines(head, n);
+        if (lines == 0) {
+            return;
+        }
+        int idx = firstFilledSlot(head, mask);
+        int toEnd = (capacity - idx) / LINE_SLOTS;
+        CacheLineDemote.demote(base + 4L * idx, Math.min(lines, toEnd));
+        if (lines > toEnd) {
+            CacheLineDemote.demote(base, lines - toEnd);
+        }
+    }
+
+    /** How many slot lines {@code [head, head+n)} completes (counters wrap at 2^32). */
+    static int filledLines(int head, int n) {
+        return ((head + n) >>> 4) - (head >>> 4) & 0x0FFF_FFFF;
+    }
+
+    /** The slot index that starts the first line {@code [head, ...)} completes: head's own line. */
+    static int firstFilledSlot(int head, int mask) {
+        return head & ~(LINE_SLOTS - 1) & mask;
     }
 
     /** Copies {@code n} handles out of the slots from counter {@code head} on; called as {@link #copyIn} is. */
@@ -183,6 +249,9 @@ public abstract sealed class Ring extends RingPad2 permits SpscRing, MpscRing, S
     /** Writes one slot. */
     final void put(int counter, int handle) {
         ALL.set(SLOT, base + 4L * (counter & mask), handle);
+        if (demote) {
+            demoteFilled(counter, 1);
+        }
         Reference.reachabilityFence(mem);
     }
 

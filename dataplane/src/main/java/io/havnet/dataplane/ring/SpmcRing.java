@@ -3,7 +3,12 @@ package io.havnet.dataplane.ring;
 /** Single producer, multi consumer ({@code RING_F_SP_ENQ}). */
 public final class SpmcRing extends Ring {
     public SpmcRing(String name, int capacity) {
-        super(name, capacity);
+        this(name, capacity, 0);
+    }
+
+    /** With flags: {@link Ring#F_DEMOTE}. */
+    public SpmcRing(String name, int capacity, int flags) {
+        super(name, capacity, flags);
     }
 
     @Override

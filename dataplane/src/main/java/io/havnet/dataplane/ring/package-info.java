@@ -43,6 +43,11 @@
  * slot 0 on a 64-byte line, so a burst of 32 handles fills exactly two lines and no line holds
  * handles of two bursts (see {@code Ring#mem}).
  *
+ * <h2>Demoting filled lines</h2>
+ * With {@link io.havnet.dataplane.ring.Ring#F_DEMOTE} every enqueue demotes the slot lines whose
+ * last slot it wrote (CLDEMOTE). A hint: it moves where a line is cached, never its contents or
+ * the order of any access, so the argument above is unchanged.
+ *
  * <h2>Progress</h2>
  * Like {@code rte_ring}, the multi-producer/consumer variants are not lock-free: a thread
  * preempted between reserve and publish delays the others' publication. Waiters spin with

@@ -19,15 +19,17 @@ import static org.junit.jupiter.api.Assertions.*;
 class RingConcurrencyTest {
     private static final int PER_PRODUCER = 400_000;
 
-    @ParameterizedTest(name = "{0}: {1} producers x {2} consumers, bulk={3}")
+    @ParameterizedTest(name = "{0}: {1} producers x {2} consumers, bulk={3}, flags={4}")
     @CsvSource({
-        "spsc, 1, 1, false", "spsc, 1, 1, true",
-        "mpsc, 3, 1, false", "mpsc, 3, 1, true",
-        "spmc, 1, 3, false", "spmc, 1, 3, true",
-        "mpmc, 3, 3, false", "mpmc, 3, 3, true",
+        "spsc, 1, 1, false, 0", "spsc, 1, 1, true, 0",
+        "mpsc, 3, 1, false, 0", "mpsc, 3, 1, true, 0",
+        "spmc, 1, 3, false, 0", "spmc, 1, 3, true, 0",
+        "mpmc, 3, 3, false, 0", "mpmc, 3, 3, true, 0",
+        // Ring.F_DEMOTE: every producer demotes the lines it completes
+        "spsc, 1, 1, false, 1", "mpmc, 3, 3, true, 1",
     })
-    void noHandleLostOrDuplicated(String kind, int producers, int consumers, boolean bulk) throws Exception {
-        Ring ring = Ring.create(kind, 256, producers == 1, consumers == 1);
+    void noHandleLostOrDuplicated(String kind, int producers, int consumers, boolean bulk, int flags) throws Exception {
+        Ring ring = Ring.create(kind, 256, producers == 1, consumers == 1, flags);
         int total = producers * PER_PRODUCER;
         AtomicInteger consumed = new AtomicInteger();
         List<int[]> seen = new ArrayList<>();
