@@ -126,6 +126,14 @@ public final class RingBench {
     }
 
     /**
+     * The native peer ({@link NativeRing}): the SPSC protocol in C at burst 32, in this harness's
+     * capacity, handles, rounds, idle pauses and CPUs.
+     */
+    public NativeRing.Outcome runNative() {
+        return NativeRing.run(CAPACITY, 32, handles, rounds, IDLE_PAUSES, producerCpu, consumerCpu);
+    }
+
+    /**
      * The machine's floor for any cross-core queue: the round trip of one cache line between the
      * producer's and the consumer's cores (a ping-pong on one shared field), median of 5 runs.
      */

@@ -2,6 +2,8 @@ package io.havnet.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.havnet.bench.NativeRing;
+import io.havnet.dataplane.TestEnv;
 import io.havnet.dataplane.os.CacheLineDemote;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -94,6 +96,27 @@ class CliTest {
             assertEquals(jctools / demoting, j.get("spsc_cldemote_speedup_over_jctools").asDouble(), 0.01 * jctools / demoting);
         } else {
             assertEquals(CacheLineDemote.why(), j.get("cldemote_why").asText());
+        }
+        // the native peer: the same protocol in C, compiled here (CI installs a C compiler)
+        TestEnv.require(NativeRing.compiler() != null, "no C compiler (cc or gcc): bench ring's C peer cannot run");
+        assertFalse(j.has("native_why"), () -> j.get("native_why").asText());
+        assertTrue(j.get("native_compiler").asText().endsWith("-O2 -march=native -pthread"), j.toString());
+        assertTrue(names.contains("c-spsc/32"), names.toString());
+        for (JsonNode res : j.get("results")) {
+            if (res.get("name").asText().startsWith("c-spsc")) {
+                assertEquals(200000 / 16384 * 16384, res.get("handles").asLong(), "the C peer moves the handles bench ring does");
+            }
+        }
+    }
+
+    @Test
+    void benchRingWithoutItsNativePeerSaysSo() throws Exception {
+        Run r = run("bench", "ring", "--json", "--handles", "20000", "--rounds", "1", "--no-native");
+        assertEquals(0, r.code(), r.err());
+        JsonNode j = new ObjectMapper().readTree(r.out());
+        assertEquals("--no-native", j.get("native_why").asText());
+        for (JsonNode res : j.get("results")) {
+            assertFalse(res.get("name").asText().startsWith("c-"), res.toString());
         }
     }
 

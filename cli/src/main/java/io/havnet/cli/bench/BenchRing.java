@@ -1,6 +1,7 @@
 package io.havnet.cli.bench;
 
 import io.havnet.dataplane.stats.Json;
+import io.havnet.bench.NativeRing;
 import io.havnet.bench.RingBench;
 import io.havnet.dataplane.os.CacheLineDemote;
 import picocli.CommandLine.Command;
@@ -31,6 +32,9 @@ public final class BenchRing implements Runnable {
     @Option(names = "--cpus", split = ",", description = "producer,consumer CPUs, -1 = unpinned (default ${DEFAULT-VALUE})")
     int[] cpus = {0, 1};
 
+    @Option(names = "--no-native", description = "skip the C peer (the same SPSC protocol compiled with the machine's cc)")
+    boolean noNative;
+
     @Spec
     CommandSpec spec;
 
@@ -55,7 +59,9 @@ public final class BenchRing implements Runnable {
             throw new IllegalArgumentException("bench ring needs two CPUs; this process may use " + ncpu);
         }
         RingBench bench = new RingBench(handles, rounds, cpus[0], cpus[1]);
-        List<RingBench.Result> results = bench.runAll();
+        List<RingBench.Result> results = new java.util.ArrayList<>(bench.runAll());
+        NativeRing.Outcome c = noNative ? new NativeRing.Outcome(List.of(), null, "--no-native") : bench.runNative();
+        results.addAll(c.results());
         double rtt = bench.cacheLineRoundTripNanos();
         double ratio = ratio(results, "havnet-spsc");
         double demoteRatio = ratio(results, "havnet-spsc-cldemote");
@@ -73,6 +79,11 @@ public final class BenchRing implements Runnable {
                 m.put("spsc_cldemote_speedup_over_jctools", io.havnet.bench.Measure.r3(demoteRatio));
             } else {
                 m.put("cldemote_why", CacheLineDemote.why());
+            }
+            if (c.why() == null) {
+                m.put("native_compiler", c.compiler());
+            } else {
+                m.put("native_why", c.why());
             }
             m.put("results", results.stream().map(RingBench.Result::toMap).toList());
             out.println(Json.write(m));
@@ -94,6 +105,8 @@ public final class BenchRing implements Runnable {
             out.printf(Locale.ROOT, "havnet-spsc-cldemote not run: %s%n", CacheLineDemote.why());
         }
         out.printf(Locale.ROOT, "cache-line round trip between the two CPUs (ping-pong): %.0f ns%n", rtt);
+        out.println(c.why() == null ? "c-*: the same SPSC protocol in C (" + c.compiler() + "), +prefetch / +cldemote added"
+                : "c-* not run: " + c.why());
     }
 
     /** JCTools SPSC offer/poll's median ns per handle over the named havnet variant's at burst 32. */

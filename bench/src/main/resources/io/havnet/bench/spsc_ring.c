@@ -1,8 +1,9 @@
 /*
- * A native peer for `havnet bench ring`: havnet's SPSC ring protocol written in C, in the harness
+ * The native peer of `havnet bench ring`: havnet's SPSC ring protocol written in C, in the harness
  * of `havnet bench ring`, so the Java ring can be read against what the same two CPUs allow
- * (docs/performance.md, "Filled lines demoted to the shared cache"). Run by hand:
- *   gcc -O2 -march=native -pthread -o /tmp/spsc_ring bench/native/spsc_ring.c
+ * (docs/performance.md, "Filled lines demoted to the shared cache"). `bench ring` compiles it
+ * with the machine's C compiler (NativeRing.java) and runs it after its own variants; by hand:
+ *   cc -O2 -march=native -pthread -o /tmp/spsc_ring bench/src/main/resources/io/havnet/bench/spsc_ring.c
  *   /tmp/spsc_ring 4096 32 50000000 5 256 0 1
  * (bench ring's capacity, burst, handles per round, rounds, idle pauses, producer and consumer CPUs).
  *
