@@ -18,8 +18,9 @@ import java.util.Locale;
  *
  * <p>Java has no instruction for it, so havnet writes an 18-byte routine into a page of its own
  * (mapped writable, then made read-and-execute only, W^X) and calls it through FFM as a critical
- * downcall ({@code demote(address, lines)}: one CLDEMOTE per 64-byte line). A call costs a few ns,
- * so callers demote lines in batches, and only where another core reads them next.
+ * downcall ({@code demote(address, lines)}: one CLDEMOTE per 64-byte line). A call costs ~3.5 ns
+ * here, so it pays only where another core reads the lines next and that core is the slower side
+ * (docs/performance.md, "Filled lines demoted to the shared cache").
  * {@link #active()} is true on x86-64 Linux whose CPU reports {@code cldemote} in
  * {@code /proc/cpuinfo}; elsewhere {@link #why()} says why not.
  */
@@ -89,6 +90,9 @@ public final class CacheLineDemote {
      * addresses of memory the caller owns; a hint, so it never faults on a mapped address.
      */
     public static void demote(long address, long lines) {
+        if (!BUILT) {
+            throw new IllegalStateException("cldemote: " + WHY);
+        }
         try {
             DEMOTE.invokeExact(address, lines);
         } catch (Throwable t) {
