@@ -5,12 +5,10 @@ import io.havnet.dataplane.clock.Clock;
 import io.havnet.dataplane.stats.Stalls;
 
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -48,13 +46,7 @@ public final class JitterBench {
 
     /** The oslat on PATH, or null. */
     public static String findOslat() {
-        for (String dir : System.getenv().getOrDefault("PATH", "/usr/bin:/bin").split(":")) {
-            java.nio.file.Path p = java.nio.file.Path.of(dir.isEmpty() ? "." : dir, "oslat");
-            if (java.nio.file.Files.isExecutable(p)) {
-                return p.toString();
-            }
-        }
-        return null;
+        return Measure.executable("oslat");
     }
 
     /** Fresh probes, one per CPU, that spin 1 ms per call. */
@@ -136,24 +128,12 @@ public final class JitterBench {
         for (int c : cpus) {
             list.append(list.isEmpty() ? "" : ",").append(c);
         }
-        Process p = new ProcessBuilder(oslat, "-c", list.toString(), "-D", Integer.toString(seconds), "-q",
-                "-b", Integer.toString(OSLAT_BUCKETS), "-z").redirectErrorStream(true).start();
-        String out;
-        try {
-            if (!p.waitFor(seconds + 30L, TimeUnit.SECONDS)) {
-                p.destroyForcibly();
-                throw new IllegalStateException("oslat did not finish in " + (seconds + 30) + " s");
-            }
-            out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        } catch (InterruptedException e) {
-            p.destroyForcibly();
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException("interrupted");
+        Measure.Exec r = Measure.exec(List.of(oslat, "-c", list.toString(), "-D", Integer.toString(seconds), "-q",
+                "-b", Integer.toString(OSLAT_BUCKETS), "-z"), seconds + 30L);
+        if (r.exit() != 0) {
+            throw new IllegalStateException("exit " + r.exit() + ": " + r.lastLine());
         }
-        if (p.exitValue() != 0) {
-            String last = out.strip().lines().reduce((a, b) -> b).orElse("");
-            throw new IllegalStateException("exit " + p.exitValue() + ": " + last);
-        }
+        String out = r.out();
         return parseOslat(out, into);
     }
 

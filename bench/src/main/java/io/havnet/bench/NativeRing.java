@@ -2,13 +2,11 @@ package io.havnet.bench;
 
 import java.io.IOException;
 import java.io.InputStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 
 /**
@@ -28,16 +26,11 @@ public final class NativeRing {
 
     /** The C compiler on this machine ({@code cc}, else {@code gcc}), or null. */
     public static String compiler() {
-        for (String name : new String[] {"cc", "gcc"}) {
-            for (String dir : (System.getenv().getOrDefault("PATH", "") + ":/usr/bin:/usr/local/bin").split(":")) {
-                if (!dir.isEmpty() && Files.isExecutable(Path.of(dir, name))) {
-                    return Path.of(dir, name).toString();
-                }
-            }
-        }
-        return null;
+        String cc = Measure.executable("cc");
+        return cc != null ? cc : Measure.executable("gcc");
     }
 
+    /** {@code handles}: per round, a multiple of 16,384 as {@link RingBench} rounds it (the C harness's chunk). */
     public static Outcome run(int capacity, int burst, long handles, int rounds, int pauses, int producerCpu,
                               int consumerCpu) {
         String cc = compiler();
@@ -58,21 +51,21 @@ public final class NativeRing {
             List<String> compile = new ArrayList<>(List.of(cc));
             compile.addAll(List.of(FLAGS.split(" ")));
             compile.addAll(List.of("-o", exe.toString(), src.toString()));
-            Done c = exec(compile, 120);
-            if (c.exit != 0) {
-                return new Outcome(List.of(), cc, "the C peer did not compile: " + lastLine(c.out));
+            Measure.Exec c = Measure.exec(compile, 120);
+            if (c.exit() != 0) {
+                return new Outcome(List.of(), cc, "the C peer did not compile: " + c.lastLine());
             }
             // ~4 variants x (2 warm-ups + rounds) x handles at a few ns each, with a wide margin
             long timeout = 60 + 4L * (rounds + 2) * Math.max(1, handles / 10_000_000L) * 2;
-            Done r = exec(List.of(exe.toString(), Integer.toString(capacity), Integer.toString(burst),
+            Measure.Exec r = Measure.exec(List.of(exe.toString(), Integer.toString(capacity), Integer.toString(burst),
                     Long.toString(handles), Integer.toString(rounds), Integer.toString(pauses),
                     Integer.toString(producerCpu), Integer.toString(consumerCpu)), timeout);
-            if (r.exit != 0) {
-                return new Outcome(List.of(), cc, "the C peer failed (exit " + r.exit + "): " + lastLine(r.out));
+            if (r.exit() != 0) {
+                return new Outcome(List.of(), cc, "the C peer failed (exit " + r.exit() + "): " + r.lastLine());
             }
-            return new Outcome(parse(r.out, handles, rounds), cc + " " + FLAGS, null);
+            return new Outcome(parse(r.out(), handles, rounds), cc + " " + FLAGS, null);
         } catch (IllegalStateException | NumberFormatException e) {
-            return new Outcome(List.of(), cc, "the C peer's output: " + e.getMessage());
+            return new Outcome(List.of(), cc, "the C peer: " + e.getMessage());
         } catch (IOException e) {
             return new Outcome(List.of(), cc, "the C peer could not run: " + e.getMessage());
         } finally {
@@ -93,32 +86,9 @@ public final class NativeRing {
             }
             double med = Double.parseDouble(f[2]);
             results.add(new RingBench.Result(f[0], Integer.parseInt(f[1]), med, Double.parseDouble(f[3]),
-                    1000.0 / med, handles / 16384 * 16384, rounds));
+                    1000.0 / med, handles, rounds));
         }
         return results;
-    }
-
-    private record Done(int exit, String out) {}
-
-    private static Done exec(List<String> cmd, long timeoutSeconds) throws IOException {
-        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
-        try {
-            if (!p.waitFor(timeoutSeconds, TimeUnit.SECONDS)) {
-                p.destroyForcibly();
-                return new Done(-1, "did not finish in " + timeoutSeconds + " s");
-            }
-            return new Done(p.exitValue(), new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8));
-        } catch (InterruptedException e) {
-            p.destroyForcibly();
-            Thread.currentThread().interrupt();
-            return new Done(-1, "interrupted");
-        }
-    }
-
-    private static String lastLine(String out) {
-        String s = out.strip();
-        int nl = s.lastIndexOf('\n');
-        return nl < 0 ? s : s.substring(nl + 1);
     }
 
     private static void deleteQuietly(Path dir) {

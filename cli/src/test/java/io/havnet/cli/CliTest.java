@@ -75,24 +75,14 @@ class CliTest {
         assertTrue(names.containsAll(Set.of("havnet-spsc/32", "jctools-spsc/1", "havnet-mpmc/32", "jctools-mpmc/1",
                 "havnet-mpsc/32", "jctools-mpsc/1")),
                 names.toString());
-        double havnet = 0;
-        double jctools = 0;
-        for (JsonNode res : j.get("results")) {
-            String n = res.get("name").asText() + "/" + res.get("burst").asInt();
-            havnet = n.equals("havnet-spsc/32") ? res.get("ns_per_handle").asDouble() : havnet;
-            jctools = n.equals("jctools-spsc/1") ? res.get("ns_per_handle").asDouble() : jctools;
-        }
+        double havnet = nsPerHandle(j, "havnet-spsc/32");
+        double jctools = nsPerHandle(j, "jctools-spsc/1");
         assertEquals(jctools / havnet, j.get("spsc_speedup_over_jctools").asDouble(), 0.01 * jctools / havnet,
                 "the speed-up is JCTools' offer/poll time over havnet's burst-32 time");
         assertEquals(CacheLineDemote.active(), j.get("cldemote").asBoolean());
         if (CacheLineDemote.active()) {
             assertTrue(names.containsAll(Set.of("havnet-spsc-cldemote/32", "havnet-spsc-cldemote/1")), names.toString());
-            double demoting = 0;
-            for (JsonNode res : j.get("results")) {
-                if ((res.get("name").asText() + "/" + res.get("burst").asInt()).equals("havnet-spsc-cldemote/32")) {
-                    demoting = res.get("ns_per_handle").asDouble();
-                }
-            }
+            double demoting = nsPerHandle(j, "havnet-spsc-cldemote/32");
             assertEquals(jctools / demoting, j.get("spsc_cldemote_speedup_over_jctools").asDouble(), 0.01 * jctools / demoting);
         } else {
             assertEquals(CacheLineDemote.why(), j.get("cldemote_why").asText());
@@ -107,6 +97,16 @@ class CliTest {
                 assertEquals(200000 / 16384 * 16384, res.get("handles").asLong(), "the C peer moves the handles bench ring does");
             }
         }
+    }
+
+    /** {@code bench ring --json}'s median ns per handle of the result named {@code name/burst}, 0 if absent. */
+    private static double nsPerHandle(JsonNode j, String nameAndBurst) {
+        for (JsonNode res : j.get("results")) {
+            if ((res.get("name").asText() + "/" + res.get("burst").asInt()).equals(nameAndBurst)) {
+                return res.get("ns_per_handle").asDouble();
+            }
+        }
+        return 0;
     }
 
     @Test
