@@ -81,7 +81,7 @@ public final class RingBench {
             // the same ring told that its consumer runs on another core (Ring.F_DEMOTE)
             for (int burst : new int[] {32, 1}) {
                 vs.add(variant("havnet-spsc-cldemote", burst, Ring.class,
-                        () -> new SpscRing("bench", CAPACITY, Ring.F_DEMOTE), HavnetProducer.class, HavnetConsumer.class));
+                        () -> Ring.create("bench", CAPACITY, true, true, Ring.F_DEMOTE), HavnetProducer.class, HavnetConsumer.class));
             }
         }
         for (int burst : new int[] {32, 1}) {

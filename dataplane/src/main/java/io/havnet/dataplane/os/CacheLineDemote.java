@@ -16,9 +16,10 @@ import java.util.Locale;
  * there instead of snooping them out of this core (Intel SDM, "CLDEMOTE — Cache Line Demote").
  * A hint: it changes no data and no ordering, and a CPU without it executes it as a NOP.
  *
- * <p>Java has no instruction for it, so havnet writes an 18-byte routine into a page of its own
+ * <p>Java has no instruction for it, so havnet writes a 35-byte routine into a page of its own
  * (mapped writable, then made read-and-execute only, W^X) and calls it through FFM as a critical
- * downcall ({@code demote(address, lines)}: one CLDEMOTE per 64-byte line). A call costs ~3.5 ns
+ * downcall ({@code demote(address, lines)}: one CLDEMOTE per 64-byte line; a second range may
+ * follow). A call costs ~3.5 ns
  * here, so it pays only where another core reads the lines next and that core is the slower side
  * (docs/performance.md, "Filled lines demoted to the shared cache").
  * {@link #active()} is true on x86-64 Linux whose CPU reports {@code cldemote} in
@@ -27,17 +28,24 @@ import java.util.Locale;
 public final class CacheLineDemote {
     private static final int PROT_EXEC = 0x4;
     /**
-     * {@code void demote(void *p, long lines)}, System V AMD64: p in RDI, lines in RSI.
-     * A CLDEMOTE is NP 0F 1C /0; with ModRM 07 its operand is [RDI].
+     * {@code void demote(void *p, long lines, void *q, long qlines)}, System V AMD64: p, lines,
+     * q, qlines in RDI, RSI, RDX, RCX. Two ranges, so a ring whose completed lines wrap past its
+     * end demotes them in one call. A CLDEMOTE is NP 0F 1C /0; ModRM 07 is [RDI], 02 is [RDX].
      */
     private static final byte[] ROUTINE = {
-            0x48, (byte) 0x85, (byte) 0xF6,        // test rsi, rsi
-            0x7E, 0x0C,                            // jle  ret
-            0x0F, 0x1C, 0x07,                      // loop: cldemote [rdi]
-            0x48, (byte) 0x83, (byte) 0xC7, 0x40,  // add  rdi, 64
-            0x48, (byte) 0xFF, (byte) 0xCE,        // dec  rsi
-            0x75, (byte) 0xF4,                     // jnz  loop
-            (byte) 0xC3,                           // ret
+            0x48, (byte) 0x85, (byte) 0xF6,        // 00: test rsi, rsi
+            0x7E, 0x0C,                            // 03: jle  second
+            0x0F, 0x1C, 0x07,                      // 05: cldemote [rdi]
+            0x48, (byte) 0x83, (byte) 0xC7, 0x40,  // 08: add  rdi, 64
+            0x48, (byte) 0xFF, (byte) 0xCE,        // 0c: dec  rsi
+            0x75, (byte) 0xF4,                     // 0f: jnz  05
+            0x48, (byte) 0x85, (byte) 0xC9,        // 11: second: test rcx, rcx
+            0x7E, 0x0C,                            // 14: jle  ret
+            0x0F, 0x1C, 0x02,                      // 16: cldemote [rdx]
+            0x48, (byte) 0x83, (byte) 0xC2, 0x40,  // 19: add  rdx, 64
+            0x48, (byte) 0xFF, (byte) 0xC9,        // 1d: dec  rcx
+            0x75, (byte) 0xF4,                     // 20: jnz  16
+            (byte) 0xC3,                           // 22: ret
     };
 
     private static final MethodHandle DEMOTE;
@@ -90,14 +98,33 @@ public final class CacheLineDemote {
      * addresses of memory the caller owns; a hint, so it never faults on a mapped address.
      */
     public static void demote(long address, long lines) {
-        if (!BUILT) {
-            throw new IllegalStateException("cldemote: " + WHY);
-        }
+        demote(address, lines, 0, 0);
+    }
+
+    /** Demotes {@code lines} lines from {@code address} on, then {@code lines2} from {@code address2} on. */
+    public static void demote(long address, long lines, long address2, long lines2) {
         try {
-            DEMOTE.invokeExact(address, lines);
+            handle().invokeExact(address, lines, address2, lines2);
         } catch (Throwable t) {
             throw new IllegalStateException("cldemote: " + t, t);
         }
+    }
+
+    /**
+     * The routine as a method handle of type {@code (long address, long lines, long address2,
+     * long lines2)void}, for a caller that must not pay a Java call on top of the native one: the
+     * JIT inlines a method handle held in a {@code static final} field wherever it is invoked,
+     * where a call to {@link #demote} is inlined only where the caller's profile says it is
+     * frequent (a demoting ring's enqueue; docs/performance.md, "Demoting rings compiled alike in
+     * every JVM").
+     *
+     * @throws IllegalStateException with the reason when the routine could not be built
+     */
+    public static MethodHandle handle() {
+        if (!BUILT) {
+            throw new IllegalStateException("cldemote: " + WHY);
+        }
+        return DEMOTE;
     }
 
     private static MethodHandle build() throws Throwable {
@@ -118,7 +145,7 @@ public final class CacheLineDemote {
         }
         // the page lives as long as the process: the handle may be called until it exits
         return Linker.nativeLinker().downcallHandle(code, FunctionDescriptor.ofVoid(ValueLayout.JAVA_LONG,
-                ValueLayout.JAVA_LONG), Linker.Option.critical(false));
+                ValueLayout.JAVA_LONG, ValueLayout.JAVA_LONG, ValueLayout.JAVA_LONG), Linker.Option.critical(false));
     }
 
     /** True when the first CPU's flags in /proc/cpuinfo name {@code flag}. */

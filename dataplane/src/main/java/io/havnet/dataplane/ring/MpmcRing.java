@@ -3,12 +3,7 @@ package io.havnet.dataplane.ring;
 /** Multi producer, multi consumer: {@code rte_ring}'s default mode. */
 public final class MpmcRing extends Ring {
     public MpmcRing(String name, int capacity) {
-        this(name, capacity, 0);
-    }
-
-    /** With flags: {@link Ring#F_DEMOTE}. */
-    public MpmcRing(String name, int capacity, int flags) {
-        super(name, capacity, flags);
+        super(name, capacity, false);
     }
 
     @Override

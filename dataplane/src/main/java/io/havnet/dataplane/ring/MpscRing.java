@@ -3,12 +3,7 @@ package io.havnet.dataplane.ring;
 /** Multi producer, single consumer ({@code RING_F_SC_DEQ}). */
 public final class MpscRing extends Ring {
     public MpscRing(String name, int capacity) {
-        this(name, capacity, 0);
-    }
-
-    /** With flags: {@link Ring#F_DEMOTE}. */
-    public MpscRing(String name, int capacity, int flags) {
-        super(name, capacity, flags);
+        super(name, capacity, false);
     }
 
     @Override

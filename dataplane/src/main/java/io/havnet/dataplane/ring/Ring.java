@@ -24,19 +24,21 @@ import java.lang.ref.Reference;
  * The concurrency contract is in the class name; calling a single-producer ring from two
  * producer threads at once corrupts it.
  */
-public abstract sealed class Ring extends RingPad2 permits SpscRing, MpscRing, SpmcRing, MpmcRing {
+public abstract sealed class Ring extends RingPad2 permits SpscRing, MpscRing, SpmcRing, MpmcRing,
+        DemotingRings.Spsc, DemotingRings.Spmc, DemotingRings.Mpsc, DemotingRings.Mpmc {
     /** Largest capacity: keeps 32-bit counter differences exact. */
     public static final int MAX_CAPACITY = 1 << 30;
     /** What {@link #dequeue()} returns when the ring is empty. */
     public static final int EMPTY = -1;
     /**
-     * Flag: the consumer runs on another core. Every enqueue demotes the slot lines it fills to
-     * the cache all cores share (CLDEMOTE, {@link CacheLineDemote}), so the consumer's reads find
-     * them there instead of snooping them out of the producer's core — as DPDK's
-     * {@code rte_cldemote} serves producers that hand data to another core. Costs the producer a call per
-     * enqueue that fills a line (a few ns); pays where the consumer is the slower side. Inert
-     * (and said once) where the CPU has no CLDEMOTE; wrong for a ring whose consumer runs on the
-     * producer's core, which would then read its own lines from the shared cache.
+     * Flag for {@link #create(String, int, boolean, boolean, int)}: the consumer runs on another
+     * core. Every enqueue demotes the slot lines it fills to the cache all cores share (CLDEMOTE,
+     * {@link CacheLineDemote}), so the consumer's reads find them there instead of snooping them
+     * out of the producer's core — as DPDK's {@code rte_cldemote} serves producers that hand data
+     * to another core. Costs the producer a native call per enqueue that fills a line (~4 ns);
+     * pays where the consumer is the slower side. Inert (and said once) where the CPU has no
+     * CLDEMOTE; wrong for a ring whose consumer runs on the producer's core, which would then
+     * read its own lines from the shared cache.
      */
     public static final int F_DEMOTE = 1;
     /** Handles in one 64-byte slot line. */
@@ -86,24 +88,17 @@ public abstract sealed class Ring extends RingPad2 permits SpscRing, MpscRing, S
     final long base;
     final int mask;
     final int capacity;
-    /** {@link #F_DEMOTE} asked and in effect. */
+    /** {@link #F_DEMOTE} in effect: true only in the demoting rings ({@link DemotingRings}). */
     final boolean demote;
 
-    Ring(String name, int capacity, int flags) {
+    Ring(String name, int capacity, boolean demote) {
         checkCapacity(name, capacity);
-        if ((flags & ~F_DEMOTE) != 0) {
-            throw new IllegalArgumentException("ring " + name + ": unknown flags 0x" + Integer.toHexString(flags));
-        }
         this.name = name;
         this.capacity = capacity;
         this.mask = capacity - 1;
         this.mem = Arena.ofAuto().allocate(4L * capacity + 2 * LINE, LINE);
         this.base = mem.address() + LINE;
-        boolean wantDemote = (flags & F_DEMOTE) != 0;
-        if (wantDemote && !CacheLineDemote.active()) {
-            Notices.once("ring-demote", "rings asked to demote their filled lines do not: " + CacheLineDemote.why());
-        }
-        this.demote = wantDemote && CacheLineDemote.active() && capacity >= LINE_SLOTS;
+        this.demote = demote;
     }
 
     static void checkCapacity(String name, int capacity) {
@@ -118,12 +113,32 @@ public abstract sealed class Ring extends RingPad2 permits SpscRing, MpscRing, S
         return create(name, capacity, singleProducer, singleConsumer, 0);
     }
 
-    /** The ring with the given contract and flags ({@link #F_DEMOTE}). */
+    /**
+     * The ring with the given contract and flags ({@link #F_DEMOTE}), as {@code rte_ring_create}.
+     * A ring asked to demote is one of the {@link DemotingRings}: the plain ring's protocol in
+     * classes of their own, so the JIT compiles the demote into their enqueues and nothing of it
+     * into the plain rings'. Where the CPU has no CLDEMOTE (said once), or the ring is smaller
+     * than a line, the plain ring.
+     */
     public static Ring create(String name, int capacity, boolean singleProducer, boolean singleConsumer, int flags) {
-        if (singleProducer) {
-            return singleConsumer ? new SpscRing(name, capacity, flags) : new SpmcRing(name, capacity, flags);
+        if ((flags & ~F_DEMOTE) != 0) {
+            throw new IllegalArgumentException("ring " + name + ": unknown flags 0x" + Integer.toHexString(flags));
         }
-        return singleConsumer ? new MpscRing(name, capacity, flags) : new MpmcRing(name, capacity, flags);
+        checkCapacity(name, capacity);
+        boolean demote = false;
+        if ((flags & F_DEMOTE) != 0) {
+            if (!CacheLineDemote.active()) {
+                Notices.once("ring-demote", "rings asked to demote their filled lines do not: " + CacheLineDemote.why());
+            }
+            demote = CacheLineDemote.active() && capacity >= LINE_SLOTS;
+        }
+        if (demote) {
+            return DemotingRings.create(name, capacity, singleProducer, singleConsumer);
+        }
+        if (singleProducer) {
+            return singleConsumer ? new SpscRing(name, capacity) : new SpmcRing(name, capacity);
+        }
+        return singleConsumer ? new MpscRing(name, capacity) : new MpmcRing(name, capacity);
     }
 
     public final String name() {
@@ -197,39 +212,7 @@ public abstract sealed class Ring extends RingPad2 permits SpscRing, MpscRing, S
         if (n > first) {
             MemorySegment.copy(src, off + first, ALL, SLOT, base, n - first);
         }
-        if (demote) {
-            demoteFilled(head, n);
-        }
         Reference.reachabilityFence(mem);
-    }
-
-    /**
-     * Demotes the slot lines that {@code [head, head+n)} completes: those whose last slot it
-     * wrote (slot 0 starts a line). Each line is completed by exactly one enqueue, so multi
-     * producers need no shared state for it, and a line is demoted once, when nothing more will
-     * be written to it before the consumer reads it.
-     */
-    private void demoteFilled(int head, int n) {
-        int lines = filledLines(head, n);
-        if (lines == 0) {
-            return;
-        }
-        int idx = firstFilledSlot(head, mask);
-        int toEnd = (capacity - idx) / LINE_SLOTS;
-        CacheLineDemote.demote(base + 4L * idx, Math.min(lines, toEnd));
-        if (lines > toEnd) {
-            CacheLineDemote.demote(base, lines - toEnd);
-        }
-    }
-
-    /** How many slot lines {@code [head, head+n)} completes (counters wrap at 2^32). */
-    static int filledLines(int head, int n) {
-        return ((head + n) >>> 4) - (head >>> 4) & 0x0FFF_FFFF;
-    }
-
-    /** The slot index that starts the first line {@code [head, ...)} completes: head's own line. */
-    static int firstFilledSlot(int head, int mask) {
-        return head & ~(LINE_SLOTS - 1) & mask;
     }
 
     /** Copies {@code n} handles out of the slots from counter {@code head} on; called as {@link #copyIn} is. */
@@ -249,9 +232,6 @@ public abstract sealed class Ring extends RingPad2 permits SpscRing, MpscRing, S
     /** Writes one slot. */
     final void put(int counter, int handle) {
         ALL.set(SLOT, base + 4L * (counter & mask), handle);
-        if (demote) {
-            demoteFilled(counter, 1);
-        }
         Reference.reachabilityFence(mem);
     }
 

@@ -3,12 +3,7 @@ package io.havnet.dataplane.ring;
 /** Single producer, multi consumer ({@code RING_F_SP_ENQ}). */
 public final class SpmcRing extends Ring {
     public SpmcRing(String name, int capacity) {
-        this(name, capacity, 0);
-    }
-
-    /** With flags: {@link Ring#F_DEMOTE}. */
-    public SpmcRing(String name, int capacity, int flags) {
-        super(name, capacity, flags);
+        super(name, capacity, false);
     }
 
     @Override

@@ -3,12 +3,7 @@ package io.havnet.dataplane.ring;
 /** Single producer, single consumer ({@code RING_F_SP_ENQ | RING_F_SC_DEQ}). */
 public final class SpscRing extends Ring {
     public SpscRing(String name, int capacity) {
-        this(name, capacity, 0);
-    }
-
-    /** With flags: {@link Ring#F_DEMOTE}. */
-    public SpscRing(String name, int capacity, int flags) {
-        super(name, capacity, flags);
+        super(name, capacity, false);
     }
 
     @Override

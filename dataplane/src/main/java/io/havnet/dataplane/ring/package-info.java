@@ -46,7 +46,10 @@
  * <h2>Demoting filled lines</h2>
  * With {@link io.havnet.dataplane.ring.Ring#F_DEMOTE} every enqueue demotes the slot lines whose
  * last slot it wrote (CLDEMOTE). A hint: it moves where a line is cached, never its contents or
- * the order of any access, so the argument above is unchanged.
+ * the order of any access, so the argument above is unchanged. A demoting ring is one of the
+ * {@code DemotingRings}, classes of their own whose enqueues demote: the JIT then compiles the
+ * demote into them and nothing of it into the plain rings, whatever the profile of the ring
+ * methods all rings share says.
  *
  * <h2>Progress</h2>
  * Like {@code rte_ring}, the multi-producer/consumer variants are not lock-free: a thread

@@ -27,6 +27,9 @@ class CacheLineDemoteTest {
             CacheLineDemote.demote(m.address(), m.byteSize() / 64);
             CacheLineDemote.demote(m.address(), 0);
             CacheLineDemote.demote(m.address(), -1); // no lines
+            long half = m.byteSize() / 2;
+            CacheLineDemote.demote(m.address() + half, half / 64, m.address(), half / 64); // two ranges, as a ring's wrap
+            CacheLineDemote.demote(m.address(), 0, m.address() + half, 3); // the second range alone
             for (long i = 0; i < m.byteSize(); i += 8) {
                 assertEquals(i * 0x9E3779B97F4A7C15L, m.get(ValueLayout.JAVA_LONG, i));
             }

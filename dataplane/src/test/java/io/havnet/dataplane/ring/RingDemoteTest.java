@@ -28,9 +28,9 @@ class RingDemoteTest {
                         }
                     }
                 }
-                assertEquals(expected, Ring.filledLines(head, n), "head " + head + " n " + n);
+                assertEquals(expected, DemotingRings.filledLines(head, n), "head " + head + " n " + n);
                 if (expected > 0) {
-                    assertEquals(first, Ring.firstFilledSlot(head, 63), "head " + head + " n " + n);
+                    assertEquals(first, DemotingRings.firstFilledSlot(head, 63), "head " + head + " n " + n);
                 }
             }
         }
@@ -61,16 +61,38 @@ class RingDemoteTest {
     }
 
     @Test
+    void aDemotingRingKeepsItsKindsContract() {
+        for (boolean sp : new boolean[] {true, false}) {
+            for (boolean sc : new boolean[] {true, false}) {
+                Ring plain = Ring.create("p", 64, sp, sc);
+                Ring demoting = Ring.create("d", 64, sp, sc, Ring.F_DEMOTE);
+                assertFalse(plain.demotes());
+                assertEquals(CacheLineDemote.active(), demoting.demotes(), "where the CPU has CLDEMOTE: " + CacheLineDemote.why());
+                int[] h = {1, 2, 3};
+                assertEquals(3, demoting.enqueueBulk(h, 0, 3));
+                assertEquals(0, demoting.enqueueBulk(new int[62], 0, 62), "bulk: all or nothing, as the plain ring");
+                assertEquals(61, demoting.enqueueBurst(new int[62], 0, 62), "burst: what fits");
+                assertFalse(demoting.enqueue(9), "full");
+                assertEquals(64, demoting.count());
+                assertEquals(1, demoting.dequeue());
+                assertEquals(2, demoting.dequeueBulk(h, 0, 2));
+                assertEquals(2, h[0]);
+                assertEquals(3, h[1]);
+            }
+        }
+    }
+
+    @Test
     void aRingWithoutTheFlagOrTooSmallForALineDoesNotDemote() {
         assertFalse(new SpscRing("plain", 64).demotes());
-        assertFalse(new SpscRing("tiny", 8, Ring.F_DEMOTE).demotes(), "8 slots do not fill a line");
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> new SpscRing("r", 64, 6));
+        assertFalse(Ring.create("tiny", 8, true, true, Ring.F_DEMOTE).demotes(), "8 slots do not fill a line");
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> Ring.create("r", 64, true, true, 6));
         assertEquals("ring r: unknown flags 0x6", e.getMessage());
     }
 
     @Test
     void enqueuesThatDemoteAllocateNothing() {
-        Ring r = new SpscRing("alloc", 1024, Ring.F_DEMOTE);
+        Ring r = Ring.create("alloc", 1024, true, true, Ring.F_DEMOTE);
         int[] h = new int[32];
         for (int i = 0; i < 20; i++) { // warm-up: the loop compiled as a method, not only on-stack
             cycle(r, h, 100_000);
