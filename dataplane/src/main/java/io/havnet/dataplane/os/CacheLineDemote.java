@@ -103,8 +103,9 @@ public final class CacheLineDemote {
 
     /** Demotes {@code lines} lines from {@code address} on, then {@code lines2} from {@code address2} on. */
     public static void demote(long address, long lines, long address2, long lines2) {
+        MethodHandle routine = handle(); // where it could not be built: the reason, unwrapped
         try {
-            handle().invokeExact(address, lines, address2, lines2);
+            routine.invokeExact(address, lines, address2, lines2);
         } catch (Throwable t) {
             throw new IllegalStateException("cldemote: " + t, t);
         }

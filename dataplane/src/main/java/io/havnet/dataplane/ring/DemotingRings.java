@@ -3,7 +3,6 @@ package io.havnet.dataplane.ring;
 import io.havnet.dataplane.os.CacheLineDemote;
 
 import java.lang.invoke.MethodHandle;
-import java.util.Objects;
 
 /**
  * The rings made with {@link Ring#F_DEMOTE}: each kind's protocol, and enqueues that demote the
@@ -27,16 +26,15 @@ import java.util.Objects;
 final class DemotingRings {
     private DemotingRings() {}
 
+    /** The CLDEMOTE routine ({@link CacheLineDemote#handle()}); demoting rings are made only where it is active. */
+    private static final MethodHandle ROUTINE = CacheLineDemote.handle();
+
     static Ring create(String name, int capacity, boolean singleProducer, boolean singleConsumer) {
-        Objects.requireNonNull(ROUTINE);
         if (singleProducer) {
             return singleConsumer ? new Spsc(name, capacity) : new Spmc(name, capacity);
         }
         return singleConsumer ? new Mpsc(name, capacity) : new Mpmc(name, capacity);
     }
-
-    /** The CLDEMOTE routine ({@link CacheLineDemote#handle()}); a demoting ring exists only where it is built. */
-    private static final MethodHandle ROUTINE = CacheLineDemote.callable() ? CacheLineDemote.handle() : null;
 
     /** How many slot lines {@code [head, head+n)} completes (counters wrap at 2^32). */
     static int filledLines(int head, int n) {
@@ -57,15 +55,15 @@ final class DemotingRings {
      */
     static void demoteCompleted(Ring r, int head, int n) {
         int lines = filledLines(head, n);
+        if (lines == 0) {
+            return;
+        }
         int first = firstFilledSlot(head, r.mask);
-        if (lines != 0) {
-            int toEnd = (r.capacity - first) / Ring.LINE_SLOTS;
-            int before = Math.min(lines, toEnd);
-            try {
-                ROUTINE.invokeExact(r.base + 4L * first, (long) before, r.base, (long) (lines - before));
-            } catch (Throwable t) {
-                throw new IllegalStateException("ring " + r.name + ": cldemote: " + t, t);
-            }
+        int before = Math.min(lines, (r.capacity - first) / Ring.LINE_SLOTS);
+        try {
+            ROUTINE.invokeExact(r.base + 4L * first, (long) before, r.base, (long) (lines - before));
+        } catch (Throwable t) {
+            throw new IllegalStateException("ring " + r.name + ": cldemote: " + t, t);
         }
     }
 
@@ -86,7 +84,7 @@ final class DemotingRings {
         long res = n == 0 ? 0 : r.mpReserve(n, burst);
         int k = (int) res;
         int h = (int) (res >>> 32);
-        r.copyIn(h, src, off, k);
+        r.copyIn(h, src, off, k); // k = 0 too: see Ring#copyIn
         demoteCompleted(r, h, k);
         if (k > 0) {
             r.mpPublish(h, k);
@@ -100,7 +98,7 @@ final class DemotingRings {
         if (k != 0) {
             r.put(head, handle);
         }
-        demoteCompleted(r, head, k);
+        demoteCompleted(r, head, k); // k = 0 too, so the call is as frequent as the enqueue: see Ring#copyIn
         if (k != 0) {
             r.spPublish(1);
         }
@@ -114,7 +112,7 @@ final class DemotingRings {
         if (k != 0) {
             r.put(h, handle);
         }
-        demoteCompleted(r, h, k);
+        demoteCompleted(r, h, k); // k = 0 too, as in spEnqueueOne
         if (k != 0) {
             r.mpPublish(h, 1);
         }

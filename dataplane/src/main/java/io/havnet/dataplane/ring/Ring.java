@@ -124,16 +124,12 @@ public abstract sealed class Ring extends RingPad2 permits SpscRing, MpscRing, S
         if ((flags & ~F_DEMOTE) != 0) {
             throw new IllegalArgumentException("ring " + name + ": unknown flags 0x" + Integer.toHexString(flags));
         }
-        checkCapacity(name, capacity);
-        boolean demote = false;
         if ((flags & F_DEMOTE) != 0) {
             if (!CacheLineDemote.active()) {
                 Notices.once("ring-demote", "rings asked to demote their filled lines do not: " + CacheLineDemote.why());
+            } else if (capacity >= LINE_SLOTS) {
+                return DemotingRings.create(name, capacity, singleProducer, singleConsumer);
             }
-            demote = CacheLineDemote.active() && capacity >= LINE_SLOTS;
-        }
-        if (demote) {
-            return DemotingRings.create(name, capacity, singleProducer, singleConsumer);
         }
         if (singleProducer) {
             return singleConsumer ? new SpscRing(name, capacity) : new SpmcRing(name, capacity);
