@@ -25,7 +25,9 @@ import java.util.function.Supplier;
  * run, same harness, same cores. Each variant: two warm-up rounds, then the median of
  * {@code rounds} measured rounds, the variants taking turns round by round. Each variant's
  * producer and consumer run in copies of their code of its own ({@link OwnCode}), so no variant
- * runs code the JIT compiled for another.
+ * runs code the JIT compiled for another. The same two pinned threads run every round
+ * ({@link Lcores}), and the heap is collected once between warm-up and measurement, so no
+ * collection pause is counted as ring time ({@link #collectionsInRounds()} says if one was).
  */
 public final class RingBench {
     private static final int CAPACITY = 4096;
@@ -105,16 +107,22 @@ public final class RingBench {
         for (Variant v : vs) {
             v.make().get();
         }
-        for (Variant v : vs) { // warm-up: compile both sides of every variant
-            runRound(v.make().get(), Math.min(handles, 4L << 20));
-            runRound(v.make().get(), Math.min(handles, 4L << 20));
-        }
-        // rounds interleave the variants, so that every implementation sees the same machine noise
         double[][] ns = new double[vs.size()][rounds];
-        for (int r = 0; r < rounds; r++) {
-            for (int i = 0; i < vs.size(); i++) {
-                ns[i][r] = runRound(vs.get(i).make().get(), handles) / (double) handles;
+        try (Lcores lcores = new Lcores()) {
+            for (Variant v : vs) { // warm-up: compile both sides of every variant
+                lcores.round(v.make().get(), Math.min(handles, 4L << 20));
+                lcores.round(v.make().get(), Math.min(handles, 4L << 20));
             }
+            // What the warm-up left behind is collected now, not in the first measured rounds.
+            System.gc();
+            long collections = collections();
+            // rounds interleave the variants, so that every implementation sees the same machine noise
+            for (int r = 0; r < rounds; r++) {
+                for (int i = 0; i < vs.size(); i++) {
+                    ns[i][r] = lcores.round(vs.get(i).make().get(), handles) / (double) handles;
+                }
+            }
+            collectionsInRounds = collections() - collections;
         }
         List<Result> out = new ArrayList<>();
         for (int i = 0; i < vs.size(); i++) {
@@ -177,46 +185,138 @@ public final class RingBench {
         return pinNotice;
     }
 
-    /** Runs one round; returns elapsed nanoseconds. */
-    private long runRound(Side[] sides, long n) {
-        final long[] sums = new long[2];
-        final long[] end = new long[1];
-        final boolean[] go = new boolean[1];
-        Object lock = new Object();
-        Thread producer = Thread.ofPlatform().name("bench-producer").unstarted(() -> {
-            pin(producerCpu);
-            awaitGo(go, lock);
-            long s = 0;
-            for (long v = 0; v < n; v += CHUNK) {
-                s += sides[0].run(CHUNK);
-            }
-            sums[0] = s;
-        });
-        Thread consumer = Thread.ofPlatform().name("bench-consumer").unstarted(() -> {
-            pin(consumerCpu);
-            awaitGo(go, lock);
-            long s = 0;
-            for (long v = 0; v < n; v += CHUNK) {
-                s += sides[1].run(CHUNK);
-            }
-            sums[1] = s;
-            end[0] = System.nanoTime();
-        });
-        producer.start();
-        consumer.start();
-        sleepQuietly(20); // let both threads pin and park
-        long t0;
-        synchronized (lock) {
-            t0 = System.nanoTime();
-            go[0] = true;
-            lock.notifyAll();
+    /**
+     * How many garbage collections ran while the measured rounds of {@link #runAll} did, or -1
+     * before it ran. A collection stops both sides for milliseconds, and a round it lands in
+     * reports the pause as ring time.
+     */
+    public long collectionsInRounds() {
+        return collectionsInRounds;
+    }
+
+    private long collectionsInRounds = -1;
+
+    private static long collections() {
+        long n = 0;
+        for (java.lang.management.GarbageCollectorMXBean gc : java.lang.management.ManagementFactory.getGarbageCollectorMXBeans()) {
+            n += Math.max(0, gc.getCollectionCount());
         }
-        join(producer);
-        join(consumer);
-        if (sums[0] != sums[1]) {
-            throw new IllegalStateException("ring bench: consumer saw checksum " + sums[1] + ", producer sent " + sums[0]);
+        return n;
+    }
+
+    /**
+     * The bench's two lcores: a producer and a consumer thread, started and pinned once, that run
+     * one round at a time. Until 2026-11-28 every round started two threads of its own; each new
+     * thread took a fresh allocation buffer and left most of it unused when it ended, so the rounds
+     * filled the young generation with nothing (~90 MB in 12 s) and a collection — 13–22 ms, both
+     * sides stopped — landed in a measured round every ten seconds or so, which then reported
+     * 1.2–2× its time. Here a round allocates nothing on these threads.
+     */
+    private final class Lcores implements AutoCloseable {
+        private final Thread producer;
+        private final Thread consumer;
+        // the round being run, guarded by this
+        private Side[] sides;
+        private long n;
+        private long generation;
+        private int finished;
+        private boolean closed;
+        private final long[] sums = new long[2];
+        private long end;
+        private Throwable failure;
+
+        Lcores() {
+            producer = Thread.ofPlatform().name("bench-producer").daemon().unstarted(() -> side(0, producerCpu));
+            consumer = Thread.ofPlatform().name("bench-consumer").daemon().unstarted(() -> side(1, consumerCpu));
+            producer.start();
+            consumer.start();
         }
-        return end[0] - t0;
+
+        /** Runs one round of {@code count} handles over {@code roundSides}; returns elapsed nanoseconds. */
+        long round(Side[] roundSides, long count) {
+            long t0;
+            synchronized (this) {
+                sides = roundSides;
+                n = count;
+                finished = 0;
+                failure = null;
+                t0 = System.nanoTime();
+                generation++;
+                notifyAll();
+                while (finished < 2) {
+                    try {
+                        wait();
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                        throw new IllegalStateException("ring bench interrupted");
+                    }
+                }
+                if (failure != null) {
+                    throw new IllegalStateException("ring bench: " + failure, failure);
+                }
+                if (sums[0] != sums[1]) {
+                    throw new IllegalStateException("ring bench: consumer saw checksum " + sums[1] + ", producer sent " + sums[0]);
+                }
+                return end - t0;
+            }
+        }
+
+        /** Side {@code who} (0 producer, 1 consumer): waits for each round, runs its part, reports. */
+        private void side(int who, int cpu) {
+            pin(cpu);
+            long seen = 0;
+            while (true) {
+                Side me;
+                long count;
+                synchronized (this) {
+                    while (generation == seen && !closed) {
+                        try {
+                            wait();
+                        } catch (InterruptedException e) {
+                            return;
+                        }
+                    }
+                    if (closed) {
+                        return;
+                    }
+                    seen = generation;
+                    me = sides[who];
+                    count = n;
+                }
+                long s = 0;
+                long t = 0;
+                Throwable failed = null;
+                try {
+                    for (long v = 0; v < count; v += CHUNK) {
+                        s += me.run(CHUNK);
+                    }
+                    t = System.nanoTime();
+                } catch (Throwable e) {
+                    failed = e;
+                }
+                synchronized (this) {
+                    sums[who] = s;
+                    if (who == 1) {
+                        end = t;
+                    }
+                    if (failed != null) {
+                        failure = failed;
+                    }
+                    finished++;
+                    notifyAll();
+                }
+            }
+        }
+
+        @Override
+        public void close() {
+            synchronized (this) {
+                closed = true;
+                notifyAll();
+            }
+            join(producer);
+            join(consumer);
+        }
     }
 
     private void pin(int cpu) {
@@ -228,30 +328,9 @@ public final class RingBench {
         }
     }
 
-    private static void awaitGo(boolean[] go, Object lock) {
-        synchronized (lock) {
-            while (!go[0]) {
-                try {
-                    lock.wait();
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                    return;
-                }
-            }
-        }
-    }
-
     private static void join(Thread t) {
         try {
             t.join();
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
-    }
-
-    private static void sleepQuietly(long ms) {
-        try {
-            Thread.sleep(ms);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }

@@ -72,6 +72,7 @@ public final class BenchRing implements Runnable {
             m.put("producer_cpu", cpus[0]);
             m.put("consumer_cpu", cpus[1]);
             m.put("pinned", bench.pinNotice() == null);
+            m.put("collections_in_rounds", bench.collectionsInRounds());
             m.put("cacheline_round_trip_ns", io.havnet.bench.Measure.r3(rtt));
             m.put("spsc_speedup_over_jctools", io.havnet.bench.Measure.r3(ratio));
             m.put("cldemote", CacheLineDemote.active());
@@ -98,6 +99,10 @@ public final class BenchRing implements Runnable {
                     String.format(Locale.ROOT, "%.2f", r.minNsPerHandle()), String.format(Locale.ROOT, "%.1f", r.mops()));
         }
         t.print(out);
+        if (bench.collectionsInRounds() > 0) {
+            out.printf(Locale.ROOT, "%d garbage collection(s) ran during the measured rounds: their pauses count as ring time%n",
+                    bench.collectionsInRounds());
+        }
         out.printf(Locale.ROOT, "havnet SPSC at burst 32 against JCTools SpscArrayQueue offer/poll: %.2fx as fast%n", ratio);
         if (CacheLineDemote.active()) {
             out.printf(Locale.ROOT, "the same ring with Ring.F_DEMOTE (filled lines demoted, CLDEMOTE): %.2fx as fast%n", demoteRatio);
