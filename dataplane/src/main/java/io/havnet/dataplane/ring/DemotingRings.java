@@ -81,6 +81,7 @@ final class DemotingRings {
     }
 
     static int mpEnqueue(Ring r, int[] src, int off, int n, boolean burst) {
+        Ring.checkArgs(src, off, n);
         long res = n == 0 ? 0 : r.mpReserve(n, burst);
         int k = (int) res;
         int h = (int) (res >>> 32);
@@ -131,6 +132,7 @@ final class DemotingRings {
     }
 
     static int mcDequeue(Ring r, int[] dst, int off, int n, boolean burst) {
+        Ring.checkArgs(dst, off, n);
         long res = n == 0 ? 0 : r.mcReserve(n, burst);
         int k = (int) res;
         int h = (int) (res >>> 32);

@@ -51,6 +51,7 @@ public final class MpmcRing extends Ring {
     }
 
     private int enqueue(int[] src, int off, int n, boolean burst) {
+        checkArgs(src, off, n);
         long r = n == 0 ? 0 : mpReserve(n, burst);
         int k = (int) r;
         int h = (int) (r >>> 32);
@@ -62,6 +63,7 @@ public final class MpmcRing extends Ring {
     }
 
     private int dequeue(int[] dst, int off, int n, boolean burst) {
+        checkArgs(dst, off, n);
         long r = n == 0 ? 0 : mcReserve(n, burst);
         int k = (int) r;
         int h = (int) (r >>> 32);

@@ -49,6 +49,7 @@ public final class MpscRing extends Ring {
     }
 
     private int enqueue(int[] src, int off, int n, boolean burst) {
+        checkArgs(src, off, n);
         long r = n == 0 ? 0 : mpReserve(n, burst);
         int k = (int) r;
         int h = (int) (r >>> 32);

@@ -58,6 +58,7 @@ public final class SpmcRing extends Ring {
     }
 
     private int dequeue(int[] dst, int off, int n, boolean burst) {
+        checkArgs(dst, off, n);
         long r = n == 0 ? 0 : mcReserve(n, burst);
         int k = (int) r;
         int h = (int) (r >>> 32);

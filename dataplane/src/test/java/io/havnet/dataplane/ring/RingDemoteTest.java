@@ -48,10 +48,11 @@ class RingDemoteTest {
         int expect = 0;
         while (expect < 200_000) {
             int n = 1 + rnd.nextInt(40);
+            int off = rnd.nextInt(64 - n + 1); // the handles from anywhere in the caller's array
             for (int i = 0; i < n; i++) {
-                in[i] = next + i;
+                in[off + i] = next + i;
             }
-            next += rnd.nextBoolean() ? r.enqueueBurst(in, 0, n) : (r.enqueue(in[0]) ? 1 : 0);
+            next += rnd.nextBoolean() ? r.enqueueBurst(in, off, n) : (r.enqueue(in[off]) ? 1 : 0);
             int k = r.dequeueBurst(out, 0, 1 + rnd.nextInt(40));
             for (int i = 0; i < k; i++) {
                 assertEquals(expect++, out[i], kind + ": FIFO order across the ring's wraps");

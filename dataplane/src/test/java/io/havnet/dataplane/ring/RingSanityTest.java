@@ -1,5 +1,6 @@
 package io.havnet.dataplane.ring;
 
+import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
@@ -58,7 +59,7 @@ class RingSanityTest {
         assertEquals(0, r.enqueueBurst(in, 8, 2), "full ring takes nothing");
         int[] out = new int[10];
         assertEquals(5, r.dequeueBurst(out, 0, 5));
-        assertEquals(3, r.dequeueBurst(out, 5, 10), "burst returns what is there");
+        assertEquals(3, r.dequeueBurst(out, 5, 5), "burst returns what is there");
         assertEquals(0, r.dequeueBurst(out, 0, 4), "empty ring gives nothing");
         assertArrayEquals(new int[] {1, 2, 3, 4, 5, 6, 7, 8}, java.util.Arrays.copyOf(out, 8));
     }
@@ -109,6 +110,30 @@ class RingSanityTest {
         assertEquals(0, r.enqueueBurst(a, 0, 0));
         assertEquals(0, r.dequeueBurst(a, 0, 0));
         assertEquals(0, r.count());
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("variants")
+    @Timeout(value = 20, threadMode = Timeout.ThreadMode.SEPARATE_THREAD) // a ring left wedged spins forever
+    void handlesOutsideTheCallersArrayAreRefusedAndTheRingGoesOn(String kind, BiFunction<String, Integer, Ring> make) {
+        boolean sp = kind.startsWith("sp");
+        boolean sc = kind.endsWith("sc");
+        for (Ring r : new Ring[] {make.apply("r", 64), Ring.create("d", 64, sp, sc, Ring.F_DEMOTE)}) {
+            int[] a = {1, 2, 3, 4};
+            assertThrows(IndexOutOfBoundsException.class, () -> r.enqueueBurst(a, 2, 3), r + ": past the end");
+            assertThrows(IndexOutOfBoundsException.class, () -> r.enqueueBulk(a, -1, 2), r + ": before the start");
+            assertThrows(IndexOutOfBoundsException.class, () -> r.enqueueBurst(a, 0, -1), r + ": a negative count");
+            assertEquals(0, r.count(), r + ": nothing enqueued");
+            // a multi-producer ring that had reserved slots for the refused call would wait for them here
+            assertEquals(4, r.enqueueBurst(a, 0, 4), r + ": takes handles after the refusals");
+            int[] b = new int[4];
+            assertThrows(IndexOutOfBoundsException.class, () -> r.dequeueBurst(b, 1, 4), r + ": past the end");
+            assertEquals(4, r.count(), r + ": nothing taken");
+            assertEquals(4, r.dequeueBurst(b, 0, 4));
+            assertArrayEquals(a, b);
+            assertEquals(4, r.enqueueBulk(a, 0, 4), r + ": and goes on");
+            assertEquals(4, r.dequeueBulk(b, 0, 4));
+        }
     }
 
     @ParameterizedTest(name = "{0}")
