@@ -111,7 +111,7 @@ class CliTest {
 
     @Test
     void benchRingCountsNoCollectionInItsMeasuredRounds() throws Exception {
-        // 7 rounds of 11 variants: a harness that starts threads per round leaves tens of MB of
+        // 7 rounds of every variant: a harness that starts threads per round leaves tens of MB of
         // unused allocation buffers behind, enough for a collection inside the measured rounds
         Run r = run("bench", "ring", "--json", "--handles", "200000", "--rounds", "5", "--no-native");
         assertEquals(0, r.code(), r.err());

@@ -19,8 +19,8 @@ import java.util.Locale;
  * <p>Java has no instruction for it, so havnet writes a 35-byte routine into a page of its own
  * (mapped writable, then made read-and-execute only, W^X) and calls it through FFM as a critical
  * downcall ({@code demote(address, lines)}: one CLDEMOTE per 64-byte line; a second range may
- * follow). A call costs ~3.5 ns
- * here, so it pays only where another core reads the lines next and that core is the slower side
+ * follow). A call costs ~2.7 ns here, ~4.5 ns with two lines to demote (a loop of 5·10^7
+ * calls), so it pays only where another core reads the lines next and that core is the slower side
  * (docs/performance.md, "Filled lines demoted to the shared cache").
  * {@link #active()} is true on x86-64 Linux whose CPU reports {@code cldemote} in
  * {@code /proc/cpuinfo}; elsewhere {@link #why()} says why not.
